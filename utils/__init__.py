@@ -1,0 +1,42 @@
+"""The book's shared plumbing: profiles and devices, the data world, the tokenizer,
+model factories, the model zoo, a training-loop helper and plotting style.
+
+Every algorithm the book teaches is written in its notebook; this package holds only
+what many notebooks share. Heavy submodules (``zoo``, ``tokenizer``, ``models``) are
+imported lazily, so ``import utils`` is fast.
+"""
+from __future__ import annotations
+
+import importlib
+
+from .plotting import INK, PALETTE, plot_curves, smooth, use_book_style
+from .profile import PROFILE_ENV, by_profile, get_device, get_profile, seed_everything, setup
+from .training import History, fit
+
+__all__ = [
+    "PALETTE", "INK", "plot_curves", "smooth", "use_book_style",
+    "PROFILE_ENV", "by_profile", "get_device", "get_profile", "seed_everything", "setup",
+    "History", "fit", "load", "info",
+]
+
+_LAZY = {"world", "tokenizer", "models", "zoo", "rl", "evaluation", "recipes"}
+
+
+def load(name: str, **kwargs):
+    """Shortcut for :func:`utils.zoo.load`: ``utils.load("base")``."""
+    from .zoo import load as _load
+
+    return _load(name, **kwargs)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'utils' has no attribute {name!r}")
+
+
+def info(name: str, **kwargs) -> dict:
+    """Shortcut for :func:`utils.zoo.info`: how a zoo entry was built (manifest and training log)."""
+    from .zoo import info as _info
+
+    return _info(name, **kwargs)

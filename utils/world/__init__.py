@@ -1,0 +1,22 @@
+"""The book's data world: a small, consistent, generated world in plain English.
+
+Everything is produced by seeded generators, so every chapter's data is offline,
+deterministic and checkable by a program:
+
+* :mod:`~utils.world.cast` -- the fixed cast of characters, places and objects, and the
+  facts about them (some held out of pre-training, for retrieval later);
+* :mod:`~utils.world.arithmetic` -- multi-digit arithmetic with step-by-step traces whose
+  every step a program can check;
+* :mod:`~utils.world.corpus` -- the pre-training corpus built from the two above.
+
+Further kinds of data (preference pairs, tool-use episodes, images) are added as
+modules of their own beside these, reading the same :class:`World`.
+"""
+from .arithmetic import Problem, check_trace, make_problem, make_problems, parse_answer, trace
+from .cast import Fact, World
+from .corpus import pretraining_corpus, split_corpus
+
+__all__ = [
+    "World", "Fact", "Problem", "make_problem", "make_problems", "trace", "check_trace",
+    "parse_answer", "pretraining_corpus", "split_corpus",
+]

@@ -1,0 +1,218 @@
+"""The model zoo: trained artefacts that notebooks share, built on first use.
+
+    tok = utils.load("tokenizer")
+    model = utils.load("base")        # the pre-trained base model for the profile
+
+Each entry is built deterministically by its recipe when it is absent, with a
+progress bar, and saved with ``save_pretrained`` (safetensors) under the cache
+directory (``$BOOK_ZOO_DIR``, default ``~/.cache/llm-algorithms-book/zoo``), one
+folder per profile for models. A manifest with the SHA-256 of every file is written
+last; an entry whose manifest is missing, stale (older recipe version) or does not
+match its files is rebuilt. Builds hold a file lock and write to a temporary folder
+that is renamed into place, so two processes never clobber each other.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from filelock import FileLock
+
+from .profile import PROFILES, get_profile
+
+ZOO_ENV = "BOOK_ZOO_DIR"
+MANIFEST = "zoo-manifest.json"
+LOG = "train_log.json"
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    version: int
+    build: Callable[[Path, str], None]   # build(directory, profile): write the artefact's files
+    load: Callable[[Path], Any]          # load(directory) -> object
+    per_profile: bool
+    description: str
+
+
+_ENTRIES: dict[str, Entry] = {}
+
+
+def register(entry: Entry, replace: bool = False) -> None:
+    """Add an entry to the zoo (later chapters register their models here)."""
+    if not isinstance(entry, Entry):
+        raise ValueError(f"entry must be a zoo Entry, got {type(entry).__name__}")
+    if entry.name in _ENTRIES and not replace:
+        raise ValueError(f"zoo entry {entry.name!r} is already registered")
+    _ENTRIES[entry.name] = entry
+
+
+def known() -> list[str]:
+    """Names of the zoo's entries."""
+    return sorted(_ENTRIES)
+
+
+def zoo_dir() -> Path:
+    root = os.environ.get(ZOO_ENV)
+    path = Path(root).expanduser() if root else Path.home() / ".cache" / "llm-algorithms-book" / "zoo"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _entry(name: str) -> Entry:
+    if not isinstance(name, str) or name not in _ENTRIES:
+        raise ValueError(f"unknown zoo entry {name!r}; known entries: {', '.join(known())}")
+    return _ENTRIES[name]
+
+
+def _folder(entry: Entry, profile: str) -> Path:
+    base = zoo_dir() / profile if entry.per_profile else zoo_dir()
+    base.mkdir(parents=True, exist_ok=True)
+    return base / entry.name
+
+
+def _hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): _hash(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != MANIFEST}
+
+
+def _valid(entry: Entry, folder: Path) -> bool:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+        return manifest.get("version") == entry.version and manifest.get("files") == _files(folder)
+    except (OSError, ValueError):
+        return False
+
+
+def _build(entry: Entry, folder: Path, profile: str) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.tmp-", dir=folder.parent))
+    try:
+        start = time.perf_counter()
+        print(f"zoo: building {entry.name!r} ({entry.description}) for profile {profile!r} ...", flush=True)
+        entry.build(tmp, profile)
+        manifest = {"name": entry.name, "version": entry.version, "profile": profile,
+                    "seconds": round(time.perf_counter() - start, 2), "files": _files(tmp)}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1))
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+        print(f"zoo: {entry.name!r} built in {manifest['seconds']:.1f} s -> {folder}", flush=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def path(name: str, profile: str | None = None, rebuild: bool = False) -> Path:
+    """The folder of a zoo entry, built first if it is absent, stale or corrupt."""
+    entry = _entry(name)
+    profile = get_profile() if profile is None else profile
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    folder = _folder(entry, profile)
+    if not rebuild and _valid(entry, folder):
+        return folder
+    with FileLock(str(folder) + ".lock"):
+        if rebuild or not _valid(entry, folder):   # another process may have built it meanwhile
+            _build(entry, folder, profile)
+    return folder
+
+
+def load(name: str, profile: str | None = None, rebuild: bool = False):
+    """Load a zoo entry (see :func:`known`), building it on first use.
+
+    An entry that fails to load is rebuilt once; a fresh build that still fails raises.
+    """
+    entry = _entry(name)
+    folder = path(name, profile, rebuild)
+    try:
+        return entry.load(folder)
+    except Exception as err:  # corrupt in a way the manifest could not see
+        if rebuild:
+            raise
+        print(f"zoo: {name!r} failed to load ({type(err).__name__}: {err}); rebuilding", flush=True)
+        return entry.load(path(name, profile, rebuild=True))
+
+
+def info(name: str, profile: str | None = None) -> dict:
+    """The manifest of a built entry, plus its training log if it has one."""
+    folder = path(name, profile)
+    out = json.loads((folder / MANIFEST).read_text())
+    if (folder / LOG).exists():
+        out["log"] = json.loads((folder / LOG).read_text())
+    return out
+
+
+# ----------------------------------------------------------------------------- recipes
+
+TOKENIZER_VOCAB = 1024
+
+
+def tokenizer_texts() -> list[str]:
+    """What the tokenizer is trained on: the pre-training corpus, every fact of the
+    world (held-out ones included, so retrieval text tokenises like the rest) and the
+    chat roles."""
+    from .world import World, pretraining_corpus
+
+    world = World(seed=0)
+    texts = pretraining_corpus(8000, seed=0, world=world)
+    texts += [f.sentence + " " + f.question for f in world.facts]
+    texts += ["system user assistant tool"] * 10
+    return texts
+
+
+def _build_tokenizer(folder: Path, profile: str) -> None:
+    from .tokenizer import train_tokenizer
+
+    train_tokenizer(tokenizer_texts(), vocab_size=TOKENIZER_VOCAB).save_pretrained(folder)
+
+
+def _load_tokenizer(folder: Path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(folder)
+
+
+def _build_base(folder: Path, profile: str) -> None:
+    from .models import make_model, model_config
+    from .pretraining import corpus_blocks, held_out_loss, pretrain, pretrain_config
+
+    tok = load("tokenizer")
+    cfg = pretrain_config(profile)
+    train, held = corpus_blocks(tok, cfg)
+    model = make_model(model_config(len(tok), profile), seed=cfg.seed)
+    from .profile import get_device
+
+    model.to(get_device())
+    log = pretrain(model, train, cfg, held_blocks=held)
+    log["held_out_loss"] = held_out_loss(model, held)
+    model.to("cpu").save_pretrained(folder, safe_serialization=True)
+    tok.save_pretrained(folder)
+    (folder / LOG).write_text(json.dumps(log))
+
+
+def _load_model(folder: Path):
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(folder, attn_implementation="eager")
+    return model.float().eval()
+
+
+register(Entry("tokenizer", 1, _build_tokenizer, _load_tokenizer, per_profile=False,
+               description="byte-level BPE on the world's corpus, ChatML template"))
+register(Entry("base", 1, _build_base, _load_model, per_profile=True,
+               description="decoder pre-trained on the world's corpus"))
