@@ -1,0 +1,61 @@
+# The book's commands. `make book` builds the site; `make test` is what CI runs.
+# Both create .venv on first use (and reuse it after), with the CPU build of torch
+# installed first; set TORCH to choose another build, e.g. `make book TORCH=torch`.
+
+PYTHON  ?= python3
+VENV    ?= .venv
+TORCH   ?= torch==2.13.0
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+export BOOK_ZOO_DIR ?= $(CURDIR)/.zoo
+export HF_HUB_OFFLINE = 1
+export HF_DATASETS_OFFLINE = 1
+export TRANSFORMERS_OFFLINE = 1
+export TOKENIZERS_PARALLELISM = false
+export MPLBACKEND = Agg
+
+.PHONY: help venv book test unit notebooks site-strict site-check lab strip clean
+
+help:
+	@echo "make book   build the site with every notebook executed -> _build/html"
+	@echo "make test   unit tests, every notebook (quick profile), strict site build, browser check"
+	@echo "make lab    open the notebooks in JupyterLab"
+	@echo "make strip  remove outputs from the notebooks before committing"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH)"
+	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build . --builder html
+	@echo "The book: $(CURDIR)/_build/html/index.html"
+
+test: unit notebooks site-strict site-check
+	@echo "make test: all checks passed"
+
+unit: $(STAMP)
+	$(PY) tools/run_pytest.py tests -q
+
+notebooks: $(STAMP)
+	BOOK_PROFILE=quick $(PY) tools/test_notebooks.py chapters
+
+site-strict: $(STAMP)
+	$(PY) tools/build_site.py --strict
+
+site-check: $(STAMP)
+	$(PY) tools/check_site.py _build/html
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab chapters
+
+strip: $(STAMP)
+	$(PY) tools/strip_outputs.py chapters
+
+clean:
+	rm -rf _build .jupyter_cache

@@ -1,0 +1,66 @@
+"""The book's conventions, checked on every notebook and on the site configuration."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted(p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+REPO_URL = CONFIG["repository"]["url"]
+
+
+def _toc_files():
+    files = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.add(node["file"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+    return files
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks under chapters/"
+
+
+def test_repository_url_is_written_once_in_the_config():
+    assert REPO_URL.startswith("https://")
+    assert "launch_buttons" in CONFIG and CONFIG["launch_buttons"]["colab_url"]
+
+
+def test_toc_entries_exist_and_list_every_notebook():
+    toc = _toc_files()
+    for entry in toc:
+        assert any((ROOT / (entry + ext)).exists() for ext in (".md", ".ipynb")), f"_toc.yml names missing {entry}"
+    for nb in NOTEBOOKS:
+        assert str(nb.relative_to(ROOT).with_suffix("")) in toc, f"{nb} is not in _toc.yml"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebook_conventions(path):
+    nb = json.loads(path.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and not c.get("execution_count") for c in code), "committed with outputs"
+    setup = "".join(code[0]["source"])
+    assert "google.colab" in setup and f"git+{REPO_URL}" in setup, "first code cell is not the Colab-aware setup"
+    assert "utils.setup(" in setup
+    topics = nb["metadata"].get("book", {}).get("topics", [])
+    assert topics and all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", t) for t in topics)
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    sources = "\n".join("".join(c["source"]) for c in code)
+    assert re.search(r"^\s*assert\b", sources, re.M), "the notebook asserts nothing"
+    for forbidden in (r"\beval\(", r"\bexec\(", "trust_remote_code=True"):
+        assert not re.search(forbidden, sources), f"unsafe call {forbidden}"
+    assert not re.search(r"torch\.load\((?![^)]*weights_only=True)", sources), "torch.load without weights_only=True"
+    first = nb["cells"][0]
+    assert first["cell_type"] == "markdown" and "".join(first["source"]).lstrip().startswith("# ")
