@@ -2,3 +2,16 @@
 from .evaluation import evaluate_policy
 
 __all__ = ["evaluate_policy"]
+
+# Chapter 5 (RL basics) plumbing; each module's docstring says which notebook teaches it.
+from .dynamic_programming import policy_evaluation, value_iteration  # noqa: E402
+from .exploration import epsilon_greedy, linear_schedule  # noqa: E402
+from .gridworlds import GridWorld, draw_policy, toy_text_model  # noqa: E402
+from .replay import ReplayBuffer  # noqa: E402
+from .returns import discounted_returns  # noqa: E402
+from .rollouts import Episodes, collect_episodes  # noqa: E402
+
+__all__ += ["policy_evaluation", "value_iteration", "epsilon_greedy", "linear_schedule",
+            "GridWorld", "draw_policy", "toy_text_model", "ReplayBuffer", "discounted_returns",
+            "Episodes", "collect_episodes"]
+
