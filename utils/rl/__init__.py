@@ -15,3 +15,10 @@ __all__ += ["policy_evaluation", "value_iteration", "epsilon_greedy", "linear_sc
             "GridWorld", "draw_policy", "toy_text_model", "ReplayBuffer", "discounted_returns",
             "Episodes", "collect_episodes"]
 
+# Chapter 6 (policy optimisation) plumbing.
+from .advantages import gae  # noqa: E402
+from .pendulum import pendulum_returns, visited_states  # noqa: E402
+from .vector import evaluate_vec, final_observations, make_vec_env  # noqa: E402
+
+__all__ += ["gae", "evaluate_vec", "final_observations", "make_vec_env", "pendulum_returns",
+            "visited_states"]

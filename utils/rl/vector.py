@@ -1,0 +1,68 @@
+"""Vector environments for on-policy and off-policy training loops.
+
+    envs = make_vec_env("CartPole-v1", num_envs=8)           # SyncVectorEnv, same-step autoreset
+    obs, reward, terminated, truncated, info = envs.step(actions)
+    last = final_observations(info, terminated | truncated)  # true last observations of finished episodes
+    returns = evaluate_vec("CartPole-v1", act, n_episodes=20) # act(obs_batch) -> actions
+
+With *same-step* autoreset an environment whose episode ends in ``step`` is reset at
+once: the returned observation is already the first one of the next episode and the
+real last observation is in ``info["final_obs"]`` (needed to bootstrap a truncated
+episode from its value).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+
+def make_vec_env(env_id: str, num_envs: int, **make_kwargs):
+    """A ``SyncVectorEnv`` of ``num_envs`` copies of ``env_id`` with same-step autoreset."""
+    import gymnasium as gym
+
+    if not isinstance(env_id, str) or env_id not in gym.envs.registry:
+        raise ValueError(f"env_id must be a registered gymnasium id, got {env_id!r}")
+    if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
+        raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+    return gym.make_vec(env_id, num_envs=int(num_envs), vectorization_mode="sync",
+                        vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP}, **make_kwargs)
+
+
+def final_observations(info: dict, done) -> np.ndarray:
+    """Stack ``info["final_obs"]`` of the environments flagged in ``done`` (in their order)."""
+    done = np.asarray(done, dtype=bool)
+    if done.ndim != 1:
+        raise ValueError(f"done must be a 1-D boolean array, got shape {done.shape}")
+    if not done.any():
+        return np.zeros((0,))
+    if "final_obs" not in info:
+        raise ValueError("info has no 'final_obs': use an environment from make_vec_env (same-step autoreset)")
+    return np.stack([np.asarray(info["final_obs"][i], dtype=np.float32) for i in np.flatnonzero(done)])
+
+
+def evaluate_vec(env_id: str, act: Callable[[np.ndarray], np.ndarray], n_episodes: int = 20,
+                 seed: int = 0, max_steps: int = 100_000, **make_kwargs) -> np.ndarray:
+    """Returns of ``n_episodes`` episodes played side by side, one per sub-environment.
+
+    ``act(obs_batch) -> actions`` sees the observations of all sub-environments; those
+    whose episode has ended keep stepping but their rewards are no longer counted.
+    """
+    import gymnasium as gym
+
+    if not callable(act):
+        raise ValueError("act must be callable: act(obs_batch) -> actions")
+    if not isinstance(n_episodes, (int, np.integer)) or n_episodes < 1:
+        raise ValueError(f"n_episodes must be a positive integer, got {n_episodes!r}")
+    envs = make_vec_env(env_id, int(n_episodes), **make_kwargs)
+    obs, _ = envs.reset(seed=seed)
+    alive = np.ones(n_episodes, dtype=bool)
+    total = np.zeros(n_episodes)
+    for _ in range(max_steps):
+        obs, reward, terminated, truncated, _ = envs.step(np.asarray(act(obs)))
+        total += np.where(alive, reward, 0.0)
+        alive &= ~(terminated | truncated)
+        if not alive.any():
+            break
+    envs.close()
+    return total
