@@ -57,3 +57,16 @@ def test_setup_reads_seed_env(monkeypatch):
     monkeypatch.setenv("BOOK_SEED", "x")
     with pytest.raises(ValueError, match="BOOK_SEED"):
         setup(verbose=False)
+
+
+def test_setup_threads(monkeypatch):
+    monkeypatch.setenv("BOOK_PROFILE", "quick")
+    before = torch.get_num_threads()
+    try:
+        utils.setup(threads=1, verbose=False)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    for bad in (0, -2, 1.5, "2", True):
+        with pytest.raises(ValueError, match="threads"):
+            utils.setup(threads=bad, verbose=False)

@@ -86,15 +86,24 @@ class Setup:
 SEED_ENV = "BOOK_SEED"
 
 
-def setup(seed: int | None = None, device: str | None = None, verbose: bool = True) -> Setup:
+def setup(seed: int | None = None, device: str | None = None, verbose: bool = True,
+          threads: int | None = None) -> Setup:
     """What every notebook's first cell calls: read the profile, pick the device, seed,
     and apply the book's plotting style.
 
     ``seed`` defaults to ``$BOOK_SEED`` or 0, so a notebook's asserts can be tried
     under other seeds without editing it: ``BOOK_SEED=3 pytest --nbval-lax ...``.
+
+    ``threads`` sets PyTorch's CPU threads. The RL chapters pass ``threads=1``: their
+    networks are so small that splitting each matrix product over several threads costs
+    more in synchronisation than it saves, and far more when the cores are shared.
     """
     from .plotting import use_book_style
 
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
+            raise ValueError(f"threads must be a positive integer, got {threads!r}")
+        torch.set_num_threads(int(threads))
     if seed is None:
         raw = os.environ.get(SEED_ENV, "0").strip() or "0"
         if not raw.isdigit():
