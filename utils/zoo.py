@@ -205,6 +205,19 @@ def _build_base(folder: Path, profile: str) -> None:
     (folder / LOG).write_text(json.dumps(log))
 
 
+def _build_sft(folder: Path, profile: str) -> None:
+    from .profile import get_device
+    from .sft import build_sft, sft_config
+
+    tok = load("tokenizer")
+    model = load("base", profile=profile)
+    model.to(get_device())
+    log = build_sft(model, tok, sft_config(profile))
+    model.to("cpu").save_pretrained(folder, safe_serialization=True)
+    tok.save_pretrained(folder)
+    (folder / LOG).write_text(json.dumps(log))
+
+
 def _load_model(folder: Path):
     from transformers import AutoModelForCausalLM
 
@@ -216,3 +229,5 @@ register(Entry("tokenizer", 1, _build_tokenizer, _load_tokenizer, per_profile=Fa
                description="byte-level BPE on the world's corpus, ChatML template"))
 register(Entry("base", 1, _build_base, _load_model, per_profile=True,
                description="decoder pre-trained on the world's corpus"))
+register(Entry("sft", 1, _build_sft, _load_model, per_profile=True,
+               description="base fine-tuned on the world's chat instructions"))

@@ -20,3 +20,10 @@ __all__ = [
     "World", "Fact", "Problem", "make_problem", "make_problems", "trace", "check_trace",
     "parse_answer", "pretraining_corpus", "split_corpus",
 ]
+
+from . import preferences  # noqa: E402  preference pairs with known ground truth (DPO, reward models)
+from .instructions import (ChatTask, arithmetic_tasks, chat_dataset, fact_tasks, instruction_splits,
+                           score_response)
+
+__all__ += ["ChatTask", "fact_tasks", "arithmetic_tasks", "instruction_splits", "score_response",
+            "chat_dataset"]
