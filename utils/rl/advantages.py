@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .returns import check_rollout
+
 
 def gae(rewards, values, dones=None, gamma: float = 0.99, lam: float = 0.95) -> np.ndarray:
     """Advantages ``A_t = sum_k (gamma * lam)^k delta_{t+k}`` with ``delta_t = r_t + gamma V_{t+1} - V_t``.
@@ -22,22 +24,12 @@ def gae(rewards, values, dones=None, gamma: float = 0.99, lam: float = 0.95) -> 
     an end: fold ``gamma * V(final_obs)`` into its reward and leave ``dones`` False,
     or mark it done to treat it as one.)
     """
-    r = np.asarray(rewards, dtype=np.float64)
+    r, d = check_rollout(rewards, gamma, dones)
     v = np.asarray(values, dtype=np.float64)
-    if r.ndim not in (1, 2):
-        raise ValueError(f"rewards must have shape (T,) or (T, n_envs), got {r.shape}")
     if v.shape != (r.shape[0] + 1,) + r.shape[1:]:
         raise ValueError(f"values must have shape {(r.shape[0] + 1,) + r.shape[1:]} (T + 1 rows), got {v.shape}")
-    if not 0.0 <= float(gamma) <= 1.0:
-        raise ValueError(f"gamma must lie in [0, 1], got {gamma!r}")
     if not 0.0 <= float(lam) <= 1.0:
         raise ValueError(f"lam must lie in [0, 1], got {lam!r}")
-    if dones is None:
-        d = np.zeros(r.shape, dtype=bool)
-    else:
-        d = np.asarray(dones, dtype=bool)
-        if d.shape != r.shape:
-            raise ValueError(f"dones must have the shape of rewards {r.shape}, got {d.shape}")
     not_done = 1.0 - d
     delta = r + gamma * v[1:] * not_done - v[:-1]
     adv = np.zeros_like(r)

@@ -9,6 +9,22 @@ from __future__ import annotations
 import numpy as np
 
 
+def check_rollout(rewards, gamma, dones=None) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a rollout's ``rewards`` (``(T,)`` or ``(T, n_envs)``), ``gamma`` and
+    ``dones``; return the rewards as float64 and the done flags as booleans."""
+    r = np.asarray(rewards, dtype=np.float64)
+    if r.ndim not in (1, 2):
+        raise ValueError(f"rewards must have shape (T,) or (T, n_envs), got {r.shape}")
+    if not 0.0 <= float(gamma) <= 1.0:
+        raise ValueError(f"gamma must lie in [0, 1], got {gamma!r}")
+    if dones is None:
+        return r, np.zeros(r.shape, dtype=bool)
+    d = np.asarray(dones, dtype=bool)
+    if d.shape != r.shape:
+        raise ValueError(f"dones must have the shape of rewards {r.shape}, got {d.shape}")
+    return r, d
+
+
 def discounted_returns(rewards, gamma: float, dones=None) -> np.ndarray:
     """Return-to-go of every step.
 
@@ -17,17 +33,7 @@ def discounted_returns(rewards, gamma: float, dones=None) -> np.ndarray:
     ``dones`` the whole array is one episode per column. Steps after the end of an
     episode inside a padded batch should carry zero reward.
     """
-    r = np.asarray(rewards, dtype=float)
-    if r.ndim not in (1, 2):
-        raise ValueError(f"rewards must have shape (T,) or (T, n_envs), got {r.shape}")
-    if not 0.0 <= float(gamma) <= 1.0:
-        raise ValueError(f"gamma must lie in [0, 1], got {gamma!r}")
-    if dones is None:
-        d = np.zeros(r.shape, dtype=bool)
-    else:
-        d = np.asarray(dones, dtype=bool)
-        if d.shape != r.shape:
-            raise ValueError(f"dones must have the shape of rewards {r.shape}, got {d.shape}")
+    r, d = check_rollout(rewards, gamma, dones)
     G = np.zeros_like(r)
     running = np.zeros(r.shape[1:])
     for t in range(len(r) - 1, -1, -1):
