@@ -43,26 +43,21 @@ def final_observations(info: dict, done) -> np.ndarray:
 
 def evaluate_vec(env_id: str, act: Callable[[np.ndarray], np.ndarray], n_episodes: int = 20,
                  seed: int = 0, max_steps: int = 100_000, **make_kwargs) -> np.ndarray:
-    """Returns of ``n_episodes`` episodes played side by side, one per sub-environment.
+    """Returns of ``n_episodes`` episodes played side by side, one per sub-environment
+    of a fresh :func:`make_vec_env` (the episodes are those of
+    :func:`utils.rl.collect_episodes`, which does the playing).
 
     ``act(obs_batch) -> actions`` sees the observations of all sub-environments; those
-    whose episode has ended keep stepping but their rewards are no longer counted.
+    whose episode has ended idle until the last one ends and their rewards are not counted.
     """
-    import gymnasium as gym
+    from .rollouts import collect_episodes
 
-    if not callable(act):
-        raise ValueError("act must be callable: act(obs_batch) -> actions")
     if not isinstance(n_episodes, (int, np.integer)) or n_episodes < 1:
         raise ValueError(f"n_episodes must be a positive integer, got {n_episodes!r}")
+    if not callable(act):
+        raise ValueError("act must be callable: act(obs_batch) -> actions")
     envs = make_vec_env(env_id, int(n_episodes), **make_kwargs)
-    obs, _ = envs.reset(seed=seed)
-    alive = np.ones(n_episodes, dtype=bool)
-    total = np.zeros(n_episodes)
-    for _ in range(max_steps):
-        obs, reward, terminated, truncated, _ = envs.step(np.asarray(act(obs)))
-        total += np.where(alive, reward, 0.0)
-        alive &= ~(terminated | truncated)
-        if not alive.any():
-            break
-    envs.close()
-    return total
+    try:
+        return collect_episodes(envs, act, int(n_episodes), seed=seed, max_steps=max_steps).returns
+    finally:
+        envs.close()
