@@ -5,7 +5,7 @@ PEFT work on them, and a real checkpoint id can replace them in one place.
 """
 from __future__ import annotations
 
-from .profile import PROFILES, get_profile
+from .profile import by_profile
 
 #: Decoder sizes per profile. quick: ~1M parameters (trains in a minute on 2 CPU
 #: cores); full: ~25M parameters (minutes on one GPU).
@@ -22,12 +22,10 @@ def model_config(vocab_size: int, profile: str | None = None, **overrides):
     SwiGLU, tied embeddings). ``overrides`` replace any field."""
     from transformers import Qwen2Config
 
-    profile = get_profile() if profile is None else profile
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    size = by_profile(**SIZES, profile=profile)
     if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 2:
         raise ValueError(f"vocab_size must be an integer >= 2, got {vocab_size!r}")
-    kw = dict(SIZES[profile], vocab_size=vocab_size, rope_theta=10000.0, rms_norm_eps=1e-6,
+    kw = dict(size, vocab_size=vocab_size, rope_theta=10000.0, rms_norm_eps=1e-6,
               hidden_act="silu", tie_word_embeddings=True, use_sliding_window=False,
               attention_dropout=0.0, initializer_range=0.02)
     unknown = [k for k in overrides if not hasattr(Qwen2Config(), k)]

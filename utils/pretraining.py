@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from .profile import PROFILES, get_profile
+from .profile import by_profile
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,7 @@ PRETRAIN = {
 
 
 def pretrain_config(profile: str | None = None) -> PretrainConfig:
-    profile = get_profile() if profile is None else profile
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
-    return PRETRAIN[profile]
+    return by_profile(**PRETRAIN, profile=profile)
 
 
 def pack_documents(tokenizer, docs: list[str], block_size: int) -> torch.Tensor:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 import torch
 
 from .pretraining import lr_at
-from .profile import PROFILES, get_profile
+from .profile import by_profile
 
 IGNORE = -100   # label of a position that carries no loss (the prompt, the padding)
 
@@ -42,10 +42,7 @@ SFT = {
 
 
 def sft_config(profile: str | None = None) -> SFTConfig:
-    profile = get_profile() if profile is None else profile
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
-    return SFT[profile]
+    return by_profile(**SFT, profile=profile)
 
 
 def sft_splits(cfg: SFTConfig) -> dict:
