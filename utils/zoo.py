@@ -187,6 +187,13 @@ def _load_tokenizer(folder: Path):
     return AutoTokenizer.from_pretrained(folder)
 
 
+def _save_model(folder: Path, model, tok, log: dict) -> None:
+    """Write a trained model (safetensors), its tokenizer and its training log."""
+    model.to("cpu").save_pretrained(folder, safe_serialization=True)
+    tok.save_pretrained(folder)
+    (folder / LOG).write_text(json.dumps(log))
+
+
 def _build_base(folder: Path, profile: str) -> None:
     from .models import make_model, model_config
     from .pretraining import corpus_blocks, held_out_loss, pretrain, pretrain_config
@@ -200,9 +207,7 @@ def _build_base(folder: Path, profile: str) -> None:
     model.to(get_device())
     log = pretrain(model, train, cfg, held_blocks=held)
     log["held_out_loss"] = held_out_loss(model, held)
-    model.to("cpu").save_pretrained(folder, safe_serialization=True)
-    tok.save_pretrained(folder)
-    (folder / LOG).write_text(json.dumps(log))
+    _save_model(folder, model, tok, log)
 
 
 def _build_sft(folder: Path, profile: str) -> None:
@@ -213,9 +218,7 @@ def _build_sft(folder: Path, profile: str) -> None:
     model = load("base", profile=profile)
     model.to(get_device())
     log = build_sft(model, tok, sft_config(profile))
-    model.to("cpu").save_pretrained(folder, safe_serialization=True)
-    tok.save_pretrained(folder)
-    (folder / LOG).write_text(json.dumps(log))
+    _save_model(folder, model, tok, log)
 
 
 def _load_model(folder: Path):
