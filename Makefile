@@ -12,13 +12,15 @@ export HF_HUB_OFFLINE = 1
 export HF_DATASETS_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 export TOKENIZERS_PARALLELISM = false
-export MPLBACKEND = Agg
 
-.PHONY: help venv book test unit notebooks site-strict site-check lab strip clean
+
+.PHONY: help venv book site test unit lint notebooks site-strict site-check lab strip clean
 
 help:
 	@echo "make book   build the site with every notebook executed -> _build/html"
-	@echo "make test   unit tests, every notebook (quick profile), strict site build, browser check"
+	@echo "make site   run every notebook under nbval, then render the site from those runs (what Pages publishes)"
+	@echo "make test   unit tests, workflow lint, every notebook (quick profile), strict site build from"
+	@echo "            the executed notebooks, browser check of every page"
 	@echo "make lab    open the notebooks in JupyterLab"
 	@echo "make strip  remove outputs from the notebooks before committing"
 
@@ -36,11 +38,19 @@ book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . --builder html
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 
-test: unit notebooks site-strict site-check
+# The notebooks run once: tools/test_notebooks.py keeps the executed copies in
+# _build/executed, and the strict build renders those (execution off).
+site: notebooks site-strict
+	@echo "The book: $(CURDIR)/_build/html/index.html"
+
+test: unit lint notebooks site-strict site-check
 	@echo "make test: all checks passed"
 
 unit: $(STAMP)
-	$(PY) tools/run_pytest.py tests -q
+	MPLBACKEND=Agg $(PY) tools/run_pytest.py tests -q
+
+lint: $(STAMP)
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 notebooks: $(STAMP)
 	BOOK_PROFILE=quick $(PY) tools/test_notebooks.py chapters

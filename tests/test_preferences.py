@@ -81,3 +81,10 @@ def test_judge_rules():
 def test_bad_arguments(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_default_questions_are_the_quick_chat_models_own():
+    from utils.sft import sft_config, sft_splits
+
+    own = sft_splits(sft_config("quick"))
+    assert [t.question for t in P.tasks("test")] == list(dict.fromkeys(t.question for t in own["test"]))

@@ -49,3 +49,23 @@ def test_dones_split_episodes_per_column():
 def test_bad_arguments_raise(kwargs, name):
     with pytest.raises(ValueError, match=name):
         gae(**kwargs)
+
+
+def test_a_truncated_episode_bootstraps_once_from_its_final_observation():
+    """Fold gamma * V(final_obs) into the reward and mark the step done: the advantages
+    equal GAE run on each episode on its own, the first bootstrapped from V(final_obs)."""
+    rng = np.random.default_rng(3)
+    gamma, lam, cut = 0.9, 0.8, 4
+    r = rng.normal(size=9)
+    v = rng.normal(size=10)              # v[cut + 1] is the next episode's first state (same-step reset)
+    v_final = 1.7                        # the value of the observation the time limit cut off
+    r_folded = r.copy()
+    r_folded[cut] += gamma * v_final
+    d = np.zeros(9, bool)
+    d[cut] = True
+    got = gae(r_folded, v, d, gamma=gamma, lam=lam)
+    first = loop_gae(r[:cut + 1], np.append(v[:cut + 1], v_final), gamma, lam)
+    second = loop_gae(r[cut + 1:], v[cut + 1:], gamma, lam)
+    np.testing.assert_allclose(got, np.concatenate([first, second]))
+    wrong = gae(r_folded, v, np.zeros(9, bool), gamma=gamma, lam=lam)   # bootstraps twice, crosses over
+    assert not np.allclose(wrong[:cut + 1], first)

@@ -19,6 +19,9 @@ def test_same_step_autoreset_keeps_the_final_observation():
     else:
         pytest.fail("no episode ended")
     assert final_observations(info, np.zeros(3, bool)).shape == (0,)
+    assert final_observations(info, np.zeros(3, bool), obs_shape=(4,)).shape == (0, 4)
+    with pytest.raises(ValueError, match="obs_shape"):
+        final_observations(info, np.zeros(3, bool), obs_shape=4)
 
 
 def test_evaluate_vec_agrees_with_evaluate_policy():

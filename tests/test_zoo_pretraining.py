@@ -67,6 +67,25 @@ def test_model_entry_cached_reloadable_and_rebuilt_when_corrupt(zoo_tmp, tiny_en
     (folder / zoo.MANIFEST).write_text(json.dumps({"version": 0}))   # stale recipe version
     zoo.load("tiny", profile="quick")
     assert (zoo_tmp / "builds.txt").read_text() == "xxx"
+    manifest = json.loads((folder / zoo.MANIFEST).read_text())
+    assert manifest["libraries"] == zoo.library_versions() and manifest["device"] == "cpu"
+    manifest["libraries"] = dict(manifest["libraries"], transformers="4.0.0")   # built by another version
+    (folder / zoo.MANIFEST).write_text(json.dumps(manifest))
+    assert "4.0.0" in zoo._stale_reason(zoo._entry("tiny"), folder)
+    zoo.load("tiny", profile="quick")
+    assert (zoo_tmp / "builds.txt").read_text() == "xxxx"
+
+
+def test_an_entry_is_rebuilt_when_a_parent_changes_version(zoo_tmp, monkeypatch):
+    zoo.register(zoo.Entry("tiny", 1, _tiny_build, zoo._load_model, per_profile=True,
+                           description="test entry"), replace=True)
+    zoo.register(zoo.Entry("child", 1, _tiny_build, zoo._load_model, per_profile=True,
+                           description="built from tiny", parents=("tiny",)), replace=True)
+    folder = zoo.path("child", profile="quick")
+    assert json.loads((folder / zoo.MANIFEST).read_text())["parents"] == {"tiny": 1}
+    zoo.register(zoo.Entry("tiny", 2, _tiny_build, zoo._load_model, per_profile=True,
+                           description="test entry, new recipe"), replace=True)
+    assert "the recipe now uses {'tiny': 2}" in zoo._stale_reason(zoo._entry("child"), folder)
 
 
 def _load_in_child(zoo_dir: str) -> None:

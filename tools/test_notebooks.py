@@ -1,53 +1,120 @@
 """Run every notebook under the given folders with ``pytest --nbval-lax``, one at a
-time in a fresh kernel, and print each notebook's wall time against the budget.
+time in a fresh kernel, keep each executed notebook, check that its figures are
+there, and print each notebook's wall time against the budget.
 
-    python tools/test_notebooks.py chapters [--budget 180]
+    python tools/test_notebooks.py chapters [--budget 180] [--executed _build/executed]
+    python tools/test_notebooks.py chapters/06-policy-optimisation --seeds 0-4
 
-Fails if a notebook fails, if pytest collects nothing from one (exit code 5), or if
-no notebook is found at all.
+The executed notebooks (outputs included) are written under ``--executed``; the
+strict site build renders those, so the site shows what this run computed. A cell that
+calls ``plt.show()`` or the book's explorer must come out with an image.
+
+``--seeds`` runs each notebook once per ``BOOK_SEED`` (a list such as ``0,2`` or a
+range such as ``0-4``), to set thresholds that hold for any seed; only the first
+seed's executed notebooks are kept.
+
+Fails if a notebook fails, if pytest collects nothing from one (exit code 5), if a
+drawing cell has no image, or if no notebook is found at all.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from notebook_figures import drawing_cells, missing_figures  # noqa: E402
+
+
+def parse_seeds(text: str) -> list[int]:
+    seeds: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        lo, sep, hi = part.partition("-")
+        if not lo.isdigit() or (sep and not hi.isdigit()):
+            raise argparse.ArgumentTypeError(f"--seeds: expected e.g. '0,1,2' or '0-4', got {text!r}")
+        seeds.extend(range(int(lo), int(hi) + 1) if sep else [int(lo)])
+    if not seeds:
+        raise argparse.ArgumentTypeError("--seeds: no seed given")
+    return seeds
+
+
+def run_one(nb: Path, seed: int | None, executed: Path | None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])))
+    env.pop("MPLBACKEND", None)           # kernels draw inline; utils.setup also insists
+    if seed is not None:
+        env["BOOK_SEED"] = str(seed)
+    cmd = [sys.executable, "-m", "pytest", "-q", "--nbval-lax", "-p", "no:cacheprovider", "-p", "nbval_keep",
+           "--nbval-cell-timeout=600", str(nb)]
+    if executed is not None:
+        cmd[-1:-1] = ["--executed-dir", str(executed)]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("folders", nargs="+")
+    ap.add_argument("folders", nargs="+", help="folders of notebooks, or notebook files")
     ap.add_argument("--budget", type=float, default=180.0, help="seconds allowed per notebook")
+    ap.add_argument("--executed", default=str(ROOT / "_build" / "executed"),
+                    help="folder for the executed notebooks ('' keeps none and skips the figure check)")
+    ap.add_argument("--seeds", type=parse_seeds, default=None, help="run under these BOOK_SEEDs, e.g. 0-4")
     args = ap.parse_args()
-    notebooks = sorted(p for f in args.folders for p in Path(f).rglob("*.ipynb")
-                       if ".ipynb_checkpoints" not in p.parts)
+    notebooks = sorted({p.resolve() for f in map(Path, args.folders)
+                        for p in ([f] if f.suffix == ".ipynb" else f.rglob("*.ipynb"))
+                        if p.exists() and ".ipynb_checkpoints" not in p.parts})
     if not notebooks:
         print(f"error: no notebooks found under {args.folders}", file=sys.stderr)
         return 1
+    executed = Path(args.executed).resolve() if args.executed else None
+    seeds = args.seeds or [None]
     rows, failed = [], []
     for nb in notebooks:
-        start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "--nbval-lax", "-p", "no:cacheprovider",
-                               "--nbval-cell-timeout=600", str(nb)], capture_output=True, text=True)
-        seconds = time.perf_counter() - start
-        if proc.returncode == 5:
-            status = "NO TESTS COLLECTED"
-        elif proc.returncode:
-            status = "FAILED"
-        else:
-            status = "ok" if seconds <= args.budget else "ok (OVER BUDGET)"
-        if proc.returncode:
-            failed.append(nb)
-            print(proc.stdout[-6000:], proc.stderr[-3000:], sep="\n")
-        rows.append((str(nb), seconds, status))
-        print(f"{seconds:7.1f} s  {status:18s} {nb}", flush=True)
-    total = sum(s for _, s, _ in rows)
-    print(f"\n{len(rows)} notebooks in {total:.0f} s (budget {args.budget:.0f} s each)")
-    for name, seconds, status in rows:
-        print(f"  {seconds:7.1f} s  {status:18s} {name}")
+        rel = nb.relative_to(ROOT) if nb.is_relative_to(ROOT) else nb
+        for k, seed in enumerate(seeds):
+            keep = executed if k == 0 else None
+            start = time.perf_counter()
+            proc = run_one(nb, seed, keep)
+            seconds = time.perf_counter() - start
+            problem = ""
+            if proc.returncode == 5:
+                status = "NO TESTS COLLECTED"
+            elif proc.returncode:
+                status = "FAILED"
+            else:
+                status = "ok" if seconds <= args.budget else "ok (OVER BUDGET)"
+                if keep is not None:
+                    out = keep / rel
+                    if not out.exists():
+                        status, problem = "FAILED", f"no executed notebook written to {out}"
+                    else:
+                        lost = missing_figures(nbformat.read(str(out), as_version=4))
+                        if lost:
+                            status = "FAILED (NO FIGURE)"
+                            problem = (f"code cell(s) {lost} call plt.show() or explore() but have no image output "
+                                       "(is the kernel's matplotlib backend non-interactive?)")
+            if status.startswith("FAILED") or proc.returncode:
+                failed.append(f"{rel}" + (f" (seed {seed})" if seed is not None else ""))
+                print(proc.stdout[-6000:], proc.stderr[-3000:], problem, sep="\n")
+            label = f"seed {seed}" if seed is not None else ""
+            rows.append((str(rel), label, seconds, status))
+            print(f"{seconds:7.1f} s  {status:18s} {label:8s} {rel}", flush=True)
+    total = sum(r[2] for r in rows)
+    print(f"\n{len(rows)} notebook runs in {total:.0f} s (budget {args.budget:.0f} s each)")
+    for name, label, seconds, status in rows:
+        print(f"  {seconds:7.1f} s  {status:18s} {label:8s} {name}")
+    if executed is not None:
+        figs = sum(drawing_cells(nbformat.read(str(executed / Path(n)), as_version=4))
+                   for n in {r[0] for r in rows if r[3].startswith("ok")} if (executed / Path(n)).exists())
+        print(f"executed notebooks in {executed} ({figs} drawing cells, each with its image)")
     if failed:
-        print(f"error: {len(failed)} notebook(s) failed: {', '.join(map(str, failed))}", file=sys.stderr)
+        print(f"error: {len(failed)} notebook run(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
 

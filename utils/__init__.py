@@ -2,24 +2,26 @@
 model factories, the model zoo, a training-loop helper and plotting style.
 
 Every algorithm the book teaches is written in its notebook; this package holds only
-what many notebooks share. Heavy submodules (``zoo``, ``tokenizer``, ``models``) are
-imported lazily, so ``import utils`` is fast.
+what many notebooks share. ``import utils`` imports torch (for profiles and devices)
+and nothing heavier; the other submodules (``world``, ``zoo``, ``tokenizer``, ``models``,
+``pretraining``, ``sft``, ``dpo``, ``judge``, ``evaluation``, ``rl``) are imported on
+first use, as ``utils.zoo`` or ``from utils.sft import ...``.
 """
 from __future__ import annotations
 
 import importlib
 
-from .plotting import INK, PALETTE, plot_curves, smooth, use_book_style
+from .plotting import INK, PALETTE, explore, plot_curves, smooth, use_book_style
 from .profile import PROFILE_ENV, by_profile, get_device, get_profile, seed_everything, setup
 from .training import History, fit
 
 __all__ = [
-    "PALETTE", "INK", "plot_curves", "smooth", "use_book_style",
+    "PALETTE", "INK", "explore", "plot_curves", "smooth", "use_book_style",
     "PROFILE_ENV", "by_profile", "get_device", "get_profile", "seed_everything", "setup",
     "History", "fit", "load", "info",
 ]
 
-_LAZY = {"world", "tokenizer", "models", "zoo", "rl", "evaluation", "recipes"}
+_LAZY = {"world", "tokenizer", "models", "zoo", "pretraining", "sft", "dpo", "judge", "evaluation", "rl"}
 
 
 def load(name: str, **kwargs):

@@ -91,3 +91,51 @@ def plot_curves(curves: Mapping[str, Sequence[float] | tuple[Sequence[float], Se
     if len(curves) > 1:
         ax.legend()
     return ax
+
+
+def explore(draw, *, manual: bool = False, **controls):
+    """An explorer whose figure is part of the notebook: ``explore(draw, lam=FloatSlider(...))``.
+
+    ``draw(**values)`` makes one matplotlib figure from the controls' values and returns
+    it (without calling ``plt.show()``). The figure for the initial values is displayed as
+    an ordinary cell output, so a rendered page (or a notebook opened without a kernel)
+    shows it; moving a control redraws that same output in place. With ``manual=True``
+    (for a ``draw`` that trains something) it redraws when the "Run" button is pressed.
+    Returns the box of controls.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+    from matplotlib.figure import Figure
+
+    if not callable(draw):
+        raise ValueError(f"draw must be a function of the controls' values, got {draw!r}")
+    if not controls:
+        raise ValueError("explore needs at least one control, e.g. lam=widgets.FloatSlider(...)")
+    for name, control in controls.items():
+        if not isinstance(control, widgets.ValueWidget):
+            raise ValueError(f"control {name!r} must be an ipywidgets value widget, got {type(control).__name__}")
+
+    def render() -> Figure:
+        fig = draw(**{name: c.value for name, c in controls.items()})
+        if not isinstance(fig, Figure):
+            raise ValueError(f"draw must return a matplotlib Figure, got {type(fig).__name__}")
+        plt.close(fig)          # displayed through the handle below, not again by the backend
+        return fig
+
+    items = list(controls.values())
+    button = widgets.Button(description="Run", button_style="primary") if manual else None
+    box = widgets.HBox(items + ([button] if button else []), layout=widgets.Layout(flex_flow="row wrap"))
+    first = render()
+    display(box)
+    handle = display(first, display_id=True)
+
+    def redraw(_change=None) -> None:
+        handle.update(render())
+
+    if button is not None:
+        button.on_click(redraw)
+    else:
+        for control in items:
+            control.observe(redraw, names="value")
+    return box

@@ -77,6 +77,11 @@ def corpus_blocks(tokenizer, cfg: PretrainConfig) -> tuple[torch.Tensor, torch.T
 @torch.no_grad()
 def held_out_loss(model, blocks: torch.Tensor, batch_size: int = 64) -> float:
     """Mean next-token cross-entropy (nats per token) over the blocks."""
+    if not isinstance(blocks, torch.Tensor) or blocks.ndim != 2 or blocks.shape[0] < 1 or blocks.shape[1] < 2:
+        raise ValueError("blocks must be a 2-D tensor of token ids with at least one row of two or more tokens, "
+                         f"got {getattr(blocks, 'shape', type(blocks).__name__)}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -100,6 +105,13 @@ def pretrain(model, train_blocks: torch.Tensor, cfg: PretrainConfig, held_blocks
 
     from .models import count_parameters
 
+    if not isinstance(cfg, PretrainConfig):
+        raise ValueError(f"cfg must be a PretrainConfig (utils.pretraining.pretrain_config()), got {type(cfg).__name__}")
+    if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1):
+        raise ValueError(f"max_steps must be a positive integer or None, got {max_steps!r}")
+    if not isinstance(train_blocks, torch.Tensor) or train_blocks.ndim != 2 or len(train_blocks) < 1:
+        raise ValueError(f"train_blocks must be a non-empty 2-D tensor of token ids, "
+                         f"got {getattr(train_blocks, 'shape', type(train_blocks).__name__)}")
     device = next(model.parameters()).device
     steps = cfg.steps if max_steps is None else min(cfg.steps, max_steps)
     gen = torch.Generator().manual_seed(cfg.seed)

@@ -86,6 +86,26 @@ class Setup:
 SEED_ENV = "BOOK_SEED"
 
 
+def _inline_figures_in_kernels() -> None:
+    """Inside a Jupyter kernel, draw figures into the notebook.
+
+    A non-interactive backend chosen by the environment (``MPLBACKEND=Agg``, common in
+    scripts and CI) would make every ``plt.show()`` in a notebook a no-op and the
+    executed notebook (and the site built from it) would carry no figures.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return
+    import matplotlib
+
+    if "inline" not in matplotlib.get_backend().lower():
+        shell.run_line_magic("matplotlib", "inline")
+
+
 def setup(seed: int | None = None, device: str | None = None, verbose: bool = True,
           threads: int | None = None) -> Setup:
     """What every notebook's first cell calls: read the profile, pick the device, seed,
@@ -110,6 +130,7 @@ def setup(seed: int | None = None, device: str | None = None, verbose: bool = Tr
             raise ValueError(f"{SEED_ENV} must be a non-negative integer, got {raw!r}")
         seed = int(raw)
     s = Setup(get_profile(), get_device(device), seed_everything(seed))
+    _inline_figures_in_kernels()
     use_book_style()
     if verbose:
         print(s)

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
+import numpy as np
 from tqdm.auto import tqdm
 
 
@@ -35,12 +36,14 @@ def fit(step_fn: Callable[[int], float], n_steps: int, *,
     """Run ``n_steps`` calls of ``step_fn``; evaluate at step 0, every ``eval_every`` steps and at the end."""
     if not callable(step_fn):
         raise ValueError("step_fn must be callable: step_fn(step) -> loss")
-    if not isinstance(n_steps, int) or n_steps < 1:
+    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
         raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}")
+    n_steps = int(n_steps)
     if eval_fn is not None and not callable(eval_fn):
         raise ValueError("eval_fn must be callable or None")
-    if not isinstance(eval_every, int) or eval_every < 0:
+    if isinstance(eval_every, bool) or not isinstance(eval_every, (int, np.integer)) or eval_every < 0:
         raise ValueError(f"eval_every must be a non-negative integer, got {eval_every!r}")
+    eval_every = int(eval_every)
     hist = History()
 
     def _eval(step: int) -> None:

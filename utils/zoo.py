@@ -7,8 +7,11 @@ Each entry is built deterministically by its recipe when it is absent, with a
 progress bar, and saved with ``save_pretrained`` (safetensors) under the cache
 directory (``$BOOK_ZOO_DIR``, default ``~/.cache/llm-algorithms-book/zoo``), one
 folder per profile for models. A manifest with the SHA-256 of every file is written
-last; an entry whose manifest is missing, stale (older recipe version) or does not
-match its files is rebuilt. Builds hold a file lock and write to a temporary folder
+last, with the library versions and device that built it and the versions of the
+entries it was built from. An entry whose manifest is missing, stale (older recipe
+version, a parent entry rebuilt at a newer version, other versions of torch,
+transformers or tokenizers) or does not match its files is rebuilt, and the reason is
+printed. Builds hold a file lock and write to a temporary folder
 that is renamed into place, so two processes never clobber each other.
 """
 from __future__ import annotations
@@ -40,6 +43,7 @@ class Entry:
     load: Callable[[Path], Any]          # load(directory) -> object
     per_profile: bool
     description: str
+    parents: tuple[str, ...] = ()        # entries this one is built from (their versions are recorded)
 
 
 _ENTRIES: dict[str, Entry] = {}
@@ -91,12 +95,46 @@ def _files(folder: Path) -> dict[str, str]:
             if p.is_file() and p.name != MANIFEST}
 
 
-def _valid(entry: Entry, folder: Path) -> bool:
+#: Libraries whose version changes what a build produces (weights, tokenisation).
+BUILD_LIBRARIES = ("torch", "transformers", "tokenizers")
+
+
+def library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for lib in BUILD_LIBRARIES:
+        try:
+            out[lib] = version(lib)
+        except PackageNotFoundError:
+            out[lib] = "absent"
+    return out
+
+
+def _parents(entry: Entry) -> dict[str, int]:
+    return {p: _entry(p).version for p in entry.parents}
+
+
+def _stale_reason(entry: Entry, folder: Path) -> str | None:
+    """Why the entry in ``folder`` must be (re)built, or None when it is good."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
-        return manifest.get("version") == entry.version and manifest.get("files") == _files(folder)
     except (OSError, ValueError):
-        return False
+        return "not built yet" if not folder.exists() else "its manifest is missing or unreadable"
+    if manifest.get("version") != entry.version:
+        return f"recipe version {manifest.get('version')} is older than {entry.version}"
+    if manifest.get("parents", {}) != _parents(entry):
+        return f"built from {manifest.get('parents', {})}, the recipe now uses {_parents(entry)}"
+    built, now = manifest.get("libraries"), library_versions()
+    if built != now:
+        return f"built with {built or 'unrecorded library versions'}, this environment has {now}"
+    if manifest.get("files") != _files(folder):
+        return "its files do not match the manifest (corrupt or edited)"
+    return None
+
+
+def _valid(entry: Entry, folder: Path) -> bool:
+    return _stale_reason(entry, folder) is None
 
 
 def _build(entry: Entry, folder: Path, profile: str) -> None:
@@ -105,8 +143,12 @@ def _build(entry: Entry, folder: Path, profile: str) -> None:
         start = time.perf_counter()
         print(f"zoo: building {entry.name!r} ({entry.description}) for profile {profile!r} ...", flush=True)
         entry.build(tmp, profile)
+        from .profile import get_device
+
         manifest = {"name": entry.name, "version": entry.version, "profile": profile,
-                    "seconds": round(time.perf_counter() - start, 2), "files": _files(tmp)}
+                    "parents": _parents(entry), "libraries": library_versions(),
+                    "device": str(get_device()), "seconds": round(time.perf_counter() - start, 2),
+                    "files": _files(tmp)}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1))
         if folder.exists():
             shutil.rmtree(folder)
@@ -127,7 +169,10 @@ def path(name: str, profile: str | None = None, rebuild: bool = False) -> Path:
     if not rebuild and _valid(entry, folder):
         return folder
     with FileLock(str(folder) + ".lock"):
-        if rebuild or not _valid(entry, folder):   # another process may have built it meanwhile
+        reason = "asked to rebuild" if rebuild else _stale_reason(entry, folder)   # another process may have built it
+        if reason is not None:
+            if folder.exists():
+                print(f"zoo: rebuilding {entry.name!r} ({profile}): {reason}", flush=True)
             _build(entry, folder, profile)
     return folder
 
@@ -231,6 +276,6 @@ def _load_model(folder: Path):
 register(Entry("tokenizer", 1, _build_tokenizer, _load_tokenizer, per_profile=False,
                description="byte-level BPE on the world's corpus, ChatML template"))
 register(Entry("base", 1, _build_base, _load_model, per_profile=True,
-               description="decoder pre-trained on the world's corpus"))
+               description="decoder pre-trained on the world's corpus", parents=("tokenizer",)))
 register(Entry("sft", 1, _build_sft, _load_model, per_profile=True,
-               description="base fine-tuned on the world's chat instructions"))
+               description="base fine-tuned on the world's chat instructions", parents=("tokenizer", "base")))

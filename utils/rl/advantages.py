@@ -20,9 +20,15 @@ def gae(rewards, values, dones=None, gamma: float = 0.99, lam: float = 0.95) -> 
     ``rewards`` has shape ``(T,)`` or ``(T, n_envs)``; ``values`` has one more row
     (``values[T]`` is the value of the state after the last step, used to bootstrap).
     ``dones[t]`` marks that the episode ended with step ``t``: no bootstrap from
-    ``values[t + 1]`` and the sum restarts before it. (A time-limit truncation is not
-    an end: fold ``gamma * V(final_obs)`` into its reward and leave ``dones`` False,
-    or mark it done to treat it as one.)
+    ``values[t + 1]`` (with same-step reset, that row is already the *next* episode's
+    first state) and the sum restarts before it.
+
+    Termination vs truncation: an episode cut by a time limit did not end, its last
+    state still has a value. Add ``gamma * V(final_obs)`` to the reward of that step
+    **and** mark it done. Marking it done alone treats the cut as a real end (biased
+    low); adding the bootstrap without marking it done bootstraps twice, once from the
+    final observation and once from ``values[t + 1]``, the next episode's first state,
+    and lets the sum run on into the next episode.
     """
     r, d = check_rollout(rewards, gamma, dones)
     v = np.asarray(values, dtype=np.float64)

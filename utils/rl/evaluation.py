@@ -16,14 +16,15 @@ def evaluate_policy(env, policy: Callable[[np.ndarray], object], n_episodes: int
     import gymnasium as gym
 
     if isinstance(env, str):
-        env = gym.make(env)
+        with gym.make(env) as made:          # an environment made here is closed here
+            return evaluate_policy(made, policy, n_episodes=n_episodes, seed=seed, max_steps=max_steps)
     if not hasattr(env, "reset") or not hasattr(env, "step"):
         raise ValueError(f"env must be a gymnasium environment or id, got {type(env).__name__}")
     if not callable(policy):
         raise ValueError("policy must be callable: policy(obs) -> action")
-    if not isinstance(n_episodes, int) or n_episodes < 1:
+    if isinstance(n_episodes, bool) or not isinstance(n_episodes, (int, np.integer)) or n_episodes < 1:
         raise ValueError(f"n_episodes must be a positive integer, got {n_episodes!r}")
-    returns = np.zeros(n_episodes)
+    returns = np.zeros(int(n_episodes))
     for ep in range(n_episodes):
         obs, _ = env.reset(seed=seed + ep)
         total, done, steps = 0.0, False, 0

@@ -12,6 +12,8 @@ def epsilon_greedy(q_values, epsilon, rng: np.random.Generator) -> np.ndarray:
     """For each row of ``q_values`` (shape ``(..., n_actions)``): a uniformly random action
     with probability ``epsilon`` (a scalar or one per row), else the greedy one (ties
     broken at random)."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
     q = np.asarray(q_values, dtype=float)
     if q.ndim < 1 or q.shape[-1] < 1:
         raise ValueError(f"q_values must have a last axis of actions, got shape {q.shape}")

@@ -29,16 +29,30 @@ def make_vec_env(env_id: str, num_envs: int, **make_kwargs):
                         vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP}, **make_kwargs)
 
 
-def final_observations(info: dict, done) -> np.ndarray:
-    """Stack ``info["final_obs"]`` of the environments flagged in ``done`` (in their order)."""
+def final_observations(info: dict, done, obs_shape: tuple | None = None) -> np.ndarray:
+    """Stack ``info["final_obs"]`` of the environments flagged in ``done`` (in their order).
+
+    The result has shape ``(done.sum(), *obs_shape)``. When no environment is done the
+    info carries no observation to read the shape from: pass ``obs_shape`` (e.g.
+    ``envs.single_observation_space.shape``) to get an empty ``(0, *obs_shape)`` array
+    that a network accepts; without it the empty result has shape ``(0,)``.
+    """
     done = np.asarray(done, dtype=bool)
     if done.ndim != 1:
         raise ValueError(f"done must be a 1-D boolean array, got shape {done.shape}")
+    if obs_shape is not None:
+        if not isinstance(obs_shape, (tuple, list)) or not all(isinstance(n, (int, np.integer)) and n >= 0
+                                                               for n in obs_shape):
+            raise ValueError(f"obs_shape must be a tuple of non-negative integers, got {obs_shape!r}")
+        obs_shape = tuple(int(n) for n in obs_shape)
     if not done.any():
-        return np.zeros((0,))
+        return np.zeros((0,) + (obs_shape or ()), dtype=np.float32)
     if "final_obs" not in info:
         raise ValueError("info has no 'final_obs': use an environment from make_vec_env (same-step autoreset)")
-    return np.stack([np.asarray(info["final_obs"][i], dtype=np.float32) for i in np.flatnonzero(done)])
+    last = np.stack([np.asarray(info["final_obs"][i], dtype=np.float32) for i in np.flatnonzero(done)])
+    if obs_shape is not None and last.shape[1:] != obs_shape:
+        raise ValueError(f"final observations have shape {last.shape[1:]}, not obs_shape={obs_shape}")
+    return last
 
 
 def evaluate_vec(env_id: str, act: Callable[[np.ndarray], np.ndarray], n_episodes: int = 20,

@@ -28,7 +28,7 @@ import numpy as np
 from ._validate import check_int
 from .arithmetic import Problem, trace_steps
 from .cast import COLOURS, JOBS, PETS, PLACES, Fact, World
-from .instructions import ChatTask, instruction_splits
+from .instructions import ChatTask
 
 KINDS = ("correctness", "concise", "polite")
 SPLITS = ("train", "test")
@@ -114,11 +114,14 @@ def rude_answer(task: ChatTask, rng: np.random.Generator) -> str:
 
 def tasks(split: str = "train", splits: dict | None = None) -> list[ChatTask]:
     """The distinct questions of a split. ``splits`` is a ``{"train", "test"}`` dict of
-    chat tasks (default: :func:`~utils.world.instruction_splits` with its defaults, the
-    quick chat model's data; pass ``utils.sft.sft_splits(cfg)`` to follow a profile)."""
+    chat tasks (default: the quick chat model's own data, ``utils.sft.sft_splits`` of the
+    quick SFT config; pass ``utils.sft.sft_splits(cfg)`` to follow another profile)."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    splits = instruction_splits() if splits is None else splits
+    if splits is None:
+        from ..sft import sft_config, sft_splits
+
+        splits = sft_splits(sft_config("quick"))
     if not isinstance(splits, dict) or set(SPLITS) - set(splits):
         raise ValueError("splits must be a dict with 'train' and 'test' lists of ChatTask")
     seen, out = set(), []
