@@ -45,3 +45,32 @@ def test_bad_arguments_raise():
         evaluate_vec("CartPole-v1", None)
     with pytest.raises(ValueError, match="done"):
         final_observations({}, np.zeros((2, 2), bool))
+
+
+def test_bootstrap_truncated_adds_the_final_value_only_where_the_time_limit_cut():
+    import torch
+
+    from utils.rl import bootstrap_truncated
+
+    info = {"final_obs": np.array([None, np.array([1.0, 2.0]), np.array([3.0, 4.0])], dtype=object)}
+    r = np.ones(3, dtype=np.float32)
+    out = bootstrap_truncated(r, np.array([False, False, True]), np.array([False, True, True]), info,
+                              lambda o: o.sum(1), gamma=0.5)
+    np.testing.assert_allclose(out, [1.0, 1.0 + 0.5 * 3.0, 1.0])   # env 2 terminated: no bootstrap
+    with pytest.raises(ValueError, match="gamma"):
+        bootstrap_truncated(r, np.zeros(3, bool), np.zeros(3, bool), info, lambda o: o, gamma=2)
+    with pytest.raises(ValueError, match="value_fn"):
+        bootstrap_truncated(r, np.zeros(3, bool), np.zeros(3, bool), info, None, gamma=0.5)
+
+
+def test_tanh_mlp_is_orthogonal_and_checks_its_sizes():
+    import torch
+
+    from utils.rl import orthogonal_layer, tanh_mlp
+
+    net = tanh_mlp(4, 2, hidden=8, out_std=0.01)
+    w = net[0].weight.detach()                        # (8, 4): orthonormal columns times the gain sqrt(2)
+    assert torch.allclose(w.T @ w, 2.0 * torch.eye(4), atol=1e-5)
+    assert net[-1].weight.abs().max() < 0.05 and torch.all(net[0].bias == 0)
+    with pytest.raises(ValueError, match="n_out"):
+        orthogonal_layer(3, 0)

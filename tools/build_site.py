@@ -8,7 +8,9 @@
 (-W -n), so a broken cross-reference, citation or TOC entry fails the build and the
 pages show the figures and numbers of the run that tested them. Each notebook is run
 once. The executed copies are assembled with the front matter and the configuration in
-``_build/site-src``; a notebook whose code changed since it was executed is refused.
+``_build/site-src``: each notebook's current text with the outputs of its executed copy
+(so an edit of the prose needs no rerun); a notebook whose code changed since it was
+executed is refused.
 """
 from __future__ import annotations
 
@@ -26,6 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _code(path: Path) -> list[str]:
     return [c.source for c in nbformat.read(str(path), as_version=4).cells if c.cell_type == "code"]
+
+
+def with_outputs(source: Path, run: Path):
+    """The source notebook (its current text) with the outputs of the executed copy's code cells."""
+    nb = nbformat.read(str(source), as_version=4)
+    ran = [c for c in nbformat.read(str(run), as_version=4).cells if c.cell_type == "code"]
+    for cell, done in zip((c for c in nb.cells if c.cell_type == "code"), ran):
+        cell.outputs, cell.execution_count = done.outputs, done.execution_count
+    return nb
 
 
 def stage(executed: Path, dest: Path) -> list[str]:
@@ -49,7 +60,7 @@ def stage(executed: Path, dest: Path) -> list[str]:
             problems.append(f"{rel}: its code changed since it was executed (run `make notebooks` again)")
             continue
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(run, dest / rel)
+        nbformat.write(with_outputs(source, run), str(dest / rel))
     for other in (ROOT / "chapters").rglob("*"):      # figures or markdown beside the notebooks
         if other.is_file() and other.suffix != ".ipynb" and ".ipynb_checkpoints" not in other.parts:
             target = dest / other.relative_to(ROOT)

@@ -22,7 +22,10 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -46,16 +49,34 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
-def run_one(nb: Path, seed: int | None, executed: Path | None) -> subprocess.CompletedProcess:
+def run_one(nb: Path, seed: int | None, executed: Path | None, threads: int | None = None):
+    """Run one notebook under nbval; return the finished process and each code cell's seconds."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])))
     env.pop("MPLBACKEND", None)           # kernels draw inline; utils.setup also insists
     if seed is not None:
         env["BOOK_SEED"] = str(seed)
-    cmd = [sys.executable, "-m", "pytest", "-q", "--nbval-lax", "-p", "no:cacheprovider", "-p", "nbval_keep",
-           "--nbval-cell-timeout=600", str(nb)]
-    if executed is not None:
-        cmd[-1:-1] = ["--executed-dir", str(executed)]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    if threads is not None:               # notebooks run side by side share the cores
+        env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "cells.xml"
+        cmd = [sys.executable, "-m", "pytest", "-q", "--nbval-lax", "-p", "no:cacheprovider", "-p", "nbval_keep",
+               "--nbval-cell-timeout=600", f"--junitxml={report}", str(nb)]
+        if executed is not None:
+            cmd[-1:-1] = ["--executed-dir", str(executed)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+        cells = []
+        if report.exists():
+            cells = [float(case.get("time", 0.0)) for case in ET.parse(report).iter("testcase")]
+    return proc, cells
+
+
+def where_the_time_went(cells: list[float]) -> str:
+    """The setup cell (kernel warm-up and imports) and the slowest other cell."""
+    if not cells:
+        return ""
+    rest = cells[1:]
+    k = max(range(len(rest)), key=rest.__getitem__) if rest else None
+    return (f"setup {cells[0]:.1f} s" + (f", slowest cell {k + 1} {rest[k]:.1f} s" if k is not None else ""))
 
 
 def main() -> int:
@@ -65,7 +86,11 @@ def main() -> int:
     ap.add_argument("--executed", default=str(ROOT / "_build" / "executed"),
                     help="folder for the executed notebooks ('' keeps none and skips the figure check)")
     ap.add_argument("--seeds", type=parse_seeds, default=None, help="run under these BOOK_SEEDs, e.g. 0-4")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="notebooks run side by side, each with cores/jobs threads (default 1: one at a time)")
     args = ap.parse_args()
+    if args.jobs < 1:
+        ap.error("--jobs must be at least 1")
     notebooks = sorted({p.resolve() for f in map(Path, args.folders)
                         for p in ([f] if f.suffix == ".ipynb" else f.rglob("*.ipynb"))
                         if p.exists() and ".ipynb_checkpoints" not in p.parts})
@@ -74,14 +99,22 @@ def main() -> int:
         return 1
     executed = Path(args.executed).resolve() if args.executed else None
     seeds = args.seeds or [None]
+    threads = max(1, (os.cpu_count() or 1) // args.jobs) if args.jobs > 1 else None
+    runs = [(nb, k, seed) for nb in notebooks for k, seed in enumerate(seeds)]
+
+    def one(job):
+        nb, k, seed = job
+        keep = executed if k == 0 else None
+        start = time.perf_counter()
+        proc, cells = run_one(nb, seed, keep, threads)
+        return job, proc, cells, time.perf_counter() - start
+
     rows, failed = [], []
-    for nb in notebooks:
-        rel = nb.relative_to(ROOT) if nb.is_relative_to(ROOT) else nb
-        for k, seed in enumerate(seeds):
+    wall = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for (nb, k, seed), proc, cells, seconds in pool.map(one, runs):
+            rel = nb.relative_to(ROOT) if nb.is_relative_to(ROOT) else nb
             keep = executed if k == 0 else None
-            start = time.perf_counter()
-            proc = run_one(nb, seed, keep)
-            seconds = time.perf_counter() - start
             problem = ""
             if proc.returncode == 5:
                 status = "NO TESTS COLLECTED"
@@ -103,12 +136,16 @@ def main() -> int:
                 failed.append(f"{rel}" + (f" (seed {seed})" if seed is not None else ""))
                 print(proc.stdout[-6000:], proc.stderr[-3000:], problem, sep="\n")
             label = f"seed {seed}" if seed is not None else ""
-            rows.append((str(rel), label, seconds, status))
-            print(f"{seconds:7.1f} s  {status:18s} {label:8s} {rel}", flush=True)
+            rows.append((str(rel), label, seconds, status, where_the_time_went(cells)))
+            print(f"{seconds:7.1f} s  {status:18s} {label:8s} {rel}  ({rows[-1][4]})", flush=True)
+    wall = time.perf_counter() - wall
     total = sum(r[2] for r in rows)
-    print(f"\n{len(rows)} notebook runs in {total:.0f} s (budget {args.budget:.0f} s each)")
-    for name, label, seconds, status in rows:
-        print(f"  {seconds:7.1f} s  {status:18s} {label:8s} {name}")
+    setup = sum(float(r[4].split()[1]) for r in rows if r[4].startswith("setup"))
+    print(f"\n{len(rows)} notebook runs: {total:.0f} s of notebook time ({setup:.0f} s of it in setup cells: "
+          f"kernel start and imports), {wall:.0f} s wall clock with {args.jobs} at a time "
+          f"(budget {args.budget:.0f} s each)")
+    for name, label, seconds, status, where in rows:
+        print(f"  {seconds:7.1f} s  {status:18s} {label:8s} {name}  ({where})")
     if executed is not None:
         figs = sum(drawing_cells(nbformat.read(str(executed / Path(n)), as_version=4))
                    for n in {r[0] for r in rows if r[3].startswith("ok")} if (executed / Path(n)).exists())

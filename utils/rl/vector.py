@@ -75,3 +75,32 @@ def evaluate_vec(env_id: str, act: Callable[[np.ndarray], np.ndarray], n_episode
         return collect_episodes(envs, act, int(n_episodes), seed=seed, max_steps=max_steps).returns
     finally:
         envs.close()
+
+
+def bootstrap_truncated(reward, terminated, truncated, info: dict, value_fn, gamma: float) -> np.ndarray:
+    """Add ``gamma * V(final_obs)`` to the reward of the steps a time limit cut off
+    (truncated and not terminated), in place, and return the reward.
+
+    ``value_fn(obs_batch) -> values`` is the critic (a torch module or function of a float
+    tensor); it is called without gradients. Mark those steps done as well when computing
+    returns or GAE (see :func:`utils.rl.gae`). ``06-01`` teaches it and asserts that its
+    inline version equals this one.
+    """
+    import torch
+
+    reward = np.asarray(reward)
+    terminated, truncated = np.asarray(terminated, dtype=bool), np.asarray(truncated, dtype=bool)
+    if not (reward.shape == terminated.shape == truncated.shape) or reward.ndim != 1:
+        raise ValueError(f"reward, terminated and truncated must be 1-D arrays of one shape, got "
+                         f"{reward.shape}, {terminated.shape}, {truncated.shape}")
+    if not callable(value_fn):
+        raise ValueError("value_fn must be callable: value_fn(obs_batch) -> values")
+    if not 0.0 <= float(gamma) <= 1.0:
+        raise ValueError(f"gamma must lie in [0, 1], got {gamma!r}")
+    cut = truncated & ~terminated
+    if cut.any():
+        with torch.no_grad():
+            v = value_fn(torch.as_tensor(final_observations(info, cut)))
+        reward[cut] += gamma * np.asarray(v, dtype=np.float64).reshape(-1).astype(reward.dtype)
+    return reward
+
