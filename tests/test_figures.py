@@ -22,6 +22,7 @@ PNG = {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
     ("utils.explore(draw, lam=widgets.FloatSlider())", True),
     ("def draw(x):\n    plt.plot([x]); plt.show()\n", False),      # defined, not called
     ("print(1)", False),
+    ("if FULL:\n    plt.plot([1]); plt.show()\nelse:\n    print('skipped')", False),   # conditional figure
     ("%matplotlib inline", False),                                # not Python: nothing to say
 ])
 def test_which_cells_draw(source, expected):

@@ -61,3 +61,17 @@ def test_evaluate_policy():
         evaluate_policy("CartPole-v1", lambda obs: 0, n_episodes=0)
     with pytest.raises(ValueError, match="env"):
         evaluate_policy(42, lambda obs: 0)
+
+
+def test_warmup_cosine_rises_then_falls_to_its_floor():
+    import math
+
+    import pytest
+
+    from utils import warmup_cosine
+
+    assert warmup_cosine(0, 100) == pytest.approx(0.1 * (0.1 + 0.9 * 0.5 * (1 + math.cos(0))))
+    assert warmup_cosine(9, 100) == pytest.approx(0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * 9 / 100)))
+    assert warmup_cosine(100, 100) == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="total"):
+        warmup_cosine(0, 0)

@@ -1,6 +1,7 @@
 """Which cells of a notebook must show a figure, and whether an executed one does.
 
-A code cell *draws* when, outside any function it defines, it calls ``plt.show()``
+A code cell *draws* when, outside any function it defines and outside any ``if`` (a
+figure drawn only in one profile is not required in the other), it calls ``plt.show()``
 or ``explore(...)`` / ``utils.explore(...)`` (the book's explorer, which displays its
 figure as a cell output). Such a cell must have an ``image/png`` output once executed;
 otherwise the figure is lost on its way to the page (e.g. a non-interactive matplotlib
@@ -21,7 +22,7 @@ def _calls_at_top_level(source: str):
     stack = list(ast.iter_child_nodes(tree))
     while stack:
         node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.If, ast.IfExp)):
             continue
         if isinstance(node, ast.Call):
             f = node.func

@@ -10,8 +10,8 @@ strict site build renders those, so the site shows what this run computed. A cel
 calls ``plt.show()`` or the book's explorer must come out with an image.
 
 ``--seeds`` runs each notebook once per ``BOOK_SEED`` (a list such as ``0,2`` or a
-range such as ``0-4``), to set thresholds that hold for any seed; only the first
-seed's executed notebooks are kept.
+range such as ``0-4``), to set thresholds that hold for any seed; the first seed's executed
+notebooks go to ``--executed``, the others' to ``<executed>-seed<N>`` beside it.
 
 Fails if a notebook fails, if pytest collects nothing from one (exit code 5), if a
 drawing cell has no image, or if no notebook is found at all.
@@ -105,6 +105,8 @@ def main() -> int:
     def one(job):
         nb, k, seed = job
         keep = executed if k == 0 else None
+        if keep is None and executed is not None and seed is not None:      # other seeds: kept apart
+            keep = executed.parent / f"{executed.name}-seed{seed}"
         start = time.perf_counter()
         proc, cells = run_one(nb, seed, keep, threads)
         return job, proc, cells, time.perf_counter() - start
@@ -114,7 +116,8 @@ def main() -> int:
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         for (nb, k, seed), proc, cells, seconds in pool.map(one, runs):
             rel = nb.relative_to(ROOT) if nb.is_relative_to(ROOT) else nb
-            keep = executed if k == 0 else None
+            keep = executed if k == 0 else (executed.parent / f"{executed.name}-seed{seed}"
+                                            if executed is not None and seed is not None else None)
             problem = ""
             if proc.returncode == 5:
                 status = "NO TESTS COLLECTED"

@@ -13,12 +13,12 @@ import importlib
 
 from .plotting import INK, PALETTE, explore, plot_curves, smooth, use_book_style
 from .profile import PROFILE_ENV, by_profile, get_device, get_profile, seed_everything, setup
-from .training import History, fit
+from .training import History, fit, warmup_cosine
 
 __all__ = [
     "PALETTE", "INK", "explore", "plot_curves", "smooth", "use_book_style",
     "PROFILE_ENV", "by_profile", "get_device", "get_profile", "seed_everything", "setup",
-    "History", "fit", "load", "info",
+    "History", "fit", "warmup_cosine", "load", "info",
 ]
 
 _LAZY = {"world", "tokenizer", "models", "zoo", "pretraining", "sft", "dpo", "judge", "evaluation", "rl"}

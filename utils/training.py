@@ -67,3 +67,15 @@ def fit(step_fn: Callable[[int], float], n_steps: int, *,
         _eval(n_steps)
     hist.seconds = time.perf_counter() - start
     return hist
+
+
+def warmup_cosine(step: int, total: int, warmup: int = 10, floor: float = 0.1) -> float:
+    """Learning-rate multiplier: linear warm-up over the first ``warmup`` steps, times a cosine
+    that falls from 1 to ``floor`` over ``total`` steps. ``lr = LR * warmup_cosine(step, STEPS)``."""
+    for name, v, low in (("step", step, 0), ("total", total, 1), ("warmup", warmup, 1)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
+    if not 0.0 <= floor <= 1.0:
+        raise ValueError(f"floor must lie in [0, 1], got {floor!r}")
+    return min(1.0, (step + 1) / warmup) * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * step / total)))
+
