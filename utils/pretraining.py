@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
+from ._validate import check_int
 from .profile import by_profile
 
 
@@ -80,8 +81,7 @@ def held_out_loss(model, blocks: torch.Tensor, batch_size: int = 64) -> float:
     if not isinstance(blocks, torch.Tensor) or blocks.ndim != 2 or blocks.shape[0] < 1 or blocks.shape[1] < 2:
         raise ValueError("blocks must be a 2-D tensor of token ids with at least one row of two or more tokens, "
                          f"got {getattr(blocks, 'shape', type(blocks).__name__)}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = check_int("batch_size", batch_size, low=1)
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -107,8 +107,8 @@ def pretrain(model, train_blocks: torch.Tensor, cfg: PretrainConfig, held_blocks
 
     if not isinstance(cfg, PretrainConfig):
         raise ValueError(f"cfg must be a PretrainConfig (utils.pretraining.pretrain_config()), got {type(cfg).__name__}")
-    if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1):
-        raise ValueError(f"max_steps must be a positive integer or None, got {max_steps!r}")
+    if max_steps is not None:
+        max_steps = check_int("max_steps", max_steps, low=1)
     if not isinstance(train_blocks, torch.Tensor) or train_blocks.ndim != 2 or len(train_blocks) < 1:
         raise ValueError(f"train_blocks must be a non-empty 2-D tensor of token ids, "
                          f"got {getattr(train_blocks, 'shape', type(train_blocks).__name__)}")

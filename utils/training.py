@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-import numpy as np
 from tqdm.auto import tqdm
+
+from ._validate import check_fraction, check_int
 
 
 @dataclass
@@ -36,14 +37,10 @@ def fit(step_fn: Callable[[int], float], n_steps: int, *,
     """Run ``n_steps`` calls of ``step_fn``; evaluate at step 0, every ``eval_every`` steps and at the end."""
     if not callable(step_fn):
         raise ValueError("step_fn must be callable: step_fn(step) -> loss")
-    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
-        raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}")
-    n_steps = int(n_steps)
+    n_steps = check_int("n_steps", n_steps, low=1)
     if eval_fn is not None and not callable(eval_fn):
         raise ValueError("eval_fn must be callable or None")
-    if isinstance(eval_every, bool) or not isinstance(eval_every, (int, np.integer)) or eval_every < 0:
-        raise ValueError(f"eval_every must be a non-negative integer, got {eval_every!r}")
-    eval_every = int(eval_every)
+    eval_every = check_int("eval_every", eval_every, low=0)
     hist = History()
 
     def _eval(step: int) -> None:
@@ -72,10 +69,7 @@ def fit(step_fn: Callable[[int], float], n_steps: int, *,
 def warmup_cosine(step: int, total: int, warmup: int = 10, floor: float = 0.1) -> float:
     """Learning-rate multiplier: linear warm-up over the first ``warmup`` steps, times a cosine
     that falls from 1 to ``floor`` over ``total`` steps. ``lr = LR * warmup_cosine(step, STEPS)``."""
-    for name, v, low in (("step", step, 0), ("total", total, 1), ("warmup", warmup, 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
-    if not 0.0 <= floor <= 1.0:
-        raise ValueError(f"floor must lie in [0, 1], got {floor!r}")
+    step, total, warmup = check_int("step", step, low=0), check_int("total", total, low=1), check_int("warmup", warmup, low=1)
+    floor = check_fraction("floor", floor)
     return min(1.0, (step + 1) / warmup) * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * step / total)))
 

@@ -5,6 +5,8 @@ from typing import Callable
 
 import numpy as np
 
+from .._validate import check_int
+
 
 def evaluate_policy(env, policy: Callable[[np.ndarray], object], n_episodes: int = 20,
                     seed: int = 0, max_steps: int = 100_000) -> np.ndarray:
@@ -22,9 +24,8 @@ def evaluate_policy(env, policy: Callable[[np.ndarray], object], n_episodes: int
         raise ValueError(f"env must be a gymnasium environment or id, got {type(env).__name__}")
     if not callable(policy):
         raise ValueError("policy must be callable: policy(obs) -> action")
-    if isinstance(n_episodes, bool) or not isinstance(n_episodes, (int, np.integer)) or n_episodes < 1:
-        raise ValueError(f"n_episodes must be a positive integer, got {n_episodes!r}")
-    returns = np.zeros(int(n_episodes))
+    n_episodes = check_int("n_episodes", n_episodes, low=1)
+    returns = np.zeros(n_episodes)
     for ep in range(n_episodes):
         obs, _ = env.reset(seed=seed + ep)
         total, done, steps = 0.0, False, 0

@@ -10,12 +10,12 @@ import math
 
 import torch.nn as nn
 
+from .._validate import check_int
+
 
 def orthogonal_layer(n_in: int, n_out: int, std: float = math.sqrt(2)) -> nn.Linear:
     """``nn.Linear`` with an orthogonal weight of gain ``std`` and a zero bias."""
-    for name, n in (("n_in", n_in), ("n_out", n_out)):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"{name} must be a positive integer, got {n!r}")
+    n_in, n_out = check_int("n_in", n_in, low=1), check_int("n_out", n_out, low=1)
     if not std > 0:
         raise ValueError(f"std must be positive, got {std!r}")
     lin = nn.Linear(n_in, n_out)

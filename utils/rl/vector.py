@@ -103,4 +103,3 @@ def bootstrap_truncated(reward, terminated, truncated, info: dict, value_fn, gam
             v = value_fn(torch.as_tensor(final_observations(info, cut)))
         reward[cut] += gamma * np.asarray(v, dtype=np.float64).reshape(-1).astype(reward.dtype)
     return reward
-

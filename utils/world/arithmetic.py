@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import check_int
+from .._validate import check_int
 
 OPS = ("+", "-")
 _ADD_STEP = re.compile(r"(\d)\+(\d)\+(\d)=(\d+) write (\d) carry (\d)")

@@ -12,7 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ._validate import check_fraction, check_int
+from .._validate import check_fraction, check_int
 
 NAMES = ["Alice", "Bruno", "Chloe", "Dmitri", "Elena", "Farid", "Greta", "Hugo", "Ines",
          "Jonas", "Kira", "Luca", "Mara", "Nils", "Olga", "Pavel", "Quinn", "Rosa",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_fraction, check_int
+from .._validate import check_fraction, check_int
 from .arithmetic import make_problem, trace
 from .cast import World
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_fraction, check_int
+from .._validate import check_fraction, check_int
 from .arithmetic import OPS, Problem, check_trace, trace
 from .cast import COLOURS, JOBS, PETS, PLACES, RELATIONS, Fact, World
 

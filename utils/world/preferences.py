@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_int
+from .._validate import check_int
 from .arithmetic import Problem, trace_steps
 from .cast import COLOURS, JOBS, PETS, PLACES, Fact, World
 from .instructions import ChatTask

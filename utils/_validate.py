@@ -1,4 +1,4 @@
-"""Argument checks shared by the world's generators (clear errors naming the argument)."""
+"""Argument checks shared by utils (clear errors naming the argument)."""
 from __future__ import annotations
 
 import numpy as np
