@@ -13,7 +13,6 @@ export HF_DATASETS_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 export TOKENIZERS_PARALLELISM = false
 
-
 .PHONY: help venv book site test unit lint notebooks site-strict site-check lab strip clean
 
 help:

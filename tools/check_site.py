@@ -181,12 +181,10 @@ class Browser:
                 self.proc.kill()
 
 
-def expected_images(executed: Path, page: str) -> list[int] | None:
-    """Images per code cell in the executed notebook behind a chapter page, if there is one."""
+def executed_notebook(executed: Path, page: str):
+    """The executed notebook behind a chapter page, or None if there is none."""
     nb_path = executed / Path(page).with_suffix(".ipynb")
-    if not nb_path.exists():
-        return None
-    return [n_images(c) for c in code_cells(nbformat.read(str(nb_path), as_version=4))]
+    return nbformat.read(str(nb_path), as_version=4) if nb_path.exists() else None
 
 
 def check_page(state: dict, page: str, expected: list[int] | None) -> list[str]:
@@ -250,12 +248,12 @@ def main() -> int:
                 for page in chapters:
                     browser.goto(f"{url}/{page}")
                     state = browser.evaluate(PAGE_STATE)
-                    expected = expected_images(executed, page)
+                    nb = executed_notebook(executed, page)
+                    expected = None if nb is None else [n_images(c) for c in code_cells(nb)]   # images per code cell
                     problems += [f"{page}: {p}" for p in check_page(state, page, expected)]
                     rows.append((page, sum(state["cells"]), sum(expected or []), state["math"], state["typeset"]))
-                    nb_path = executed / Path(page).with_suffix(".ipynb")
-                    if shot_page is None and nb_path.exists():
-                        explorers = explorer_cells(nbformat.read(str(nb_path), as_version=4))
+                    if shot_page is None and nb is not None:
+                        explorers = explorer_cells(nb)
                         if explorers and sum(state["cells"]):
                             shot_page, cell = page, explorers[0]
                             browser.evaluate(

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import ast
 
-DRAWING_CALLS = {("plt", "show"), ("utils", "explore"), (None, "explore")}
+EXPLORER_CALLS = {("utils", "explore"), (None, "explore")}
+DRAWING_CALLS = {("plt", "show")} | EXPLORER_CALLS
 
 
 def _calls_at_top_level(source: str):
@@ -48,20 +49,20 @@ def code_cells(nb) -> list:
     return [c for c in nb["cells"] if c["cell_type"] == "code"]
 
 
+def _source(cell) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
 def missing_figures(nb) -> list[int]:
     """Indices (among code cells, from 0) of drawing cells that have no image output."""
-    return [i for i, c in enumerate(code_cells(nb))
-            if draws("".join(c["source"]) if isinstance(c["source"], list) else c["source"])
-            and n_images(c) == 0]
+    return [i for i, c in enumerate(code_cells(nb)) if draws(_source(c)) and n_images(c) == 0]
 
 
 def drawing_cells(nb) -> int:
-    return sum(draws("".join(c["source"]) if isinstance(c["source"], list) else c["source"])
-               for c in code_cells(nb))
+    return sum(draws(_source(c)) for c in code_cells(nb))
 
 
 def explorer_cells(nb) -> list[int]:
     """Indices (among code cells) of cells that call the book's explorer."""
     return [i for i, c in enumerate(code_cells(nb))
-            if any(call in {("utils", "explore"), (None, "explore")}
-                   for call in _calls_at_top_level("".join(c["source"]) if isinstance(c["source"], list) else c["source"]))]
+            if any(call in EXPLORER_CALLS for call in _calls_at_top_level(_source(c)))]

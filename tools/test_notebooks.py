@@ -104,20 +104,16 @@ def main() -> int:
 
     def one(job):
         nb, k, seed = job
-        keep = executed if k == 0 else None
-        if keep is None and executed is not None and seed is not None:      # other seeds: kept apart
-            keep = executed.parent / f"{executed.name}-seed{seed}"
-        start = time.perf_counter()
+        keep = executed if k == 0 or executed is None else executed.parent / f"{executed.name}-seed{seed}"
+        start = time.perf_counter()                                          # other seeds: kept apart
         proc, cells = run_one(nb, seed, keep, threads)
-        return job, proc, cells, time.perf_counter() - start
+        return job, keep, proc, cells, time.perf_counter() - start
 
     rows, failed = [], []
     wall = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for (nb, k, seed), proc, cells, seconds in pool.map(one, runs):
+        for (nb, k, seed), keep, proc, cells, seconds in pool.map(one, runs):
             rel = nb.relative_to(ROOT) if nb.is_relative_to(ROOT) else nb
-            keep = executed if k == 0 else (executed.parent / f"{executed.name}-seed{seed}"
-                                            if executed is not None and seed is not None else None)
             problem = ""
             if proc.returncode == 5:
                 status = "NO TESTS COLLECTED"
@@ -139,15 +135,15 @@ def main() -> int:
                 failed.append(f"{rel}" + (f" (seed {seed})" if seed is not None else ""))
                 print(proc.stdout[-6000:], proc.stderr[-3000:], problem, sep="\n")
             label = f"seed {seed}" if seed is not None else ""
-            rows.append((str(rel), label, seconds, status, where_the_time_went(cells)))
+            rows.append((str(rel), label, seconds, status, where_the_time_went(cells), cells[0] if cells else 0.0))
             print(f"{seconds:7.1f} s  {status:18s} {label:8s} {rel}  ({rows[-1][4]})", flush=True)
     wall = time.perf_counter() - wall
     total = sum(r[2] for r in rows)
-    setup = sum(float(r[4].split()[1]) for r in rows if r[4].startswith("setup"))
+    setup = sum(r[5] for r in rows)
     print(f"\n{len(rows)} notebook runs: {total:.0f} s of notebook time ({setup:.0f} s of it in setup cells: "
           f"kernel start and imports), {wall:.0f} s wall clock with {args.jobs} at a time "
           f"(budget {args.budget:.0f} s each)")
-    for name, label, seconds, status, where in rows:
+    for name, label, seconds, status, where, _ in rows:
         print(f"  {seconds:7.1f} s  {status:18s} {label:8s} {name}  ({where})")
     if executed is not None:
         figs = sum(drawing_cells(nbformat.read(str(executed / Path(n)), as_version=4))
