@@ -20,21 +20,38 @@ def _stop_ids(tokenizer) -> list[int]:
     return [i for i in ids if isinstance(i, int) and i >= 0]
 
 
+def left_pad(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Left-pad token id lists into ``input_ids`` and ``attention_mask`` tensors, the
+    layout batched generation needs (every row's last real token in the last column)."""
+    if not sequences or not all(isinstance(s, list) and s for s in sequences):
+        raise ValueError("sequences must be a non-empty list of non-empty token id lists")
+    width = max(len(s) for s in sequences)
+    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for r, s in enumerate(sequences):
+        ids[r, width - len(s):] = torch.tensor(s)
+        mask[r, width - len(s):] = 1
+    return ids, mask
+
+
 @torch.no_grad()
 def generate_responses(model, tokenizer, prompts: list[list[dict]], max_new_tokens: int = 64,
-                       batch_size: int = 64) -> list[dict]:
-    """Greedy assistant responses to chat prompts (lists of messages).
+                       batch_size: int = 64, num_return_sequences: int = 1, **generate_kwargs) -> list:
+    """Assistant responses to chat prompts (lists of messages), greedy unless
+    ``generate_kwargs`` say otherwise (``do_sample=True, temperature=..., top_p=...``).
 
-    Returns one ``{"text", "finished"}`` per prompt: the decoded response without
-    special tokens, and whether the model closed its turn (``<|im_end|>`` or end of
-    text) within ``max_new_tokens``.
+    Returns one ``{"text", "finished", "n_tokens"}`` per prompt: the decoded response
+    without special tokens, whether the model closed its turn (``<|im_end|>`` or end of
+    text) within ``max_new_tokens``, and the tokens it generated (the closing token
+    included). With ``num_return_sequences=n > 1`` each prompt gets a list of ``n`` of them.
+    ``batch_size`` counts prompts per ``generate`` call.
     """
     if not isinstance(prompts, list) or not prompts:
         raise ValueError("prompts must be a non-empty list of message lists")
-    if not isinstance(max_new_tokens, int) or max_new_tokens < 1:
-        raise ValueError(f"max_new_tokens must be a positive integer, got {max_new_tokens!r}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    for name, value in (("max_new_tokens", max_new_tokens), ("batch_size", batch_size),
+                        ("num_return_sequences", num_return_sequences)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -42,24 +59,24 @@ def generate_responses(model, tokenizer, prompts: list[list[dict]], max_new_toke
     pad = tokenizer.pad_token_id
     encoded = [tokenizer.apply_chat_template(p, add_generation_prompt=True, tokenize=True,
                                              return_dict=True)["input_ids"] for p in prompts]
-    out: list[dict] = [None] * len(prompts)
+    out: list = [None] * len(prompts)
     order = np.argsort([len(e) for e in encoded], kind="stable")   # similar lengths per batch
+    n = num_return_sequences
     for start in range(0, len(order), batch_size):
         idx = order[start:start + batch_size]
-        width = max(len(encoded[i]) for i in idx)
-        ids = torch.full((len(idx), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(idx), width), dtype=torch.long)
-        for r, i in enumerate(idx):                                   # left padding
-            ids[r, width - len(encoded[i]):] = torch.tensor(encoded[i])
-            mask[r, width - len(encoded[i]):] = 1
-        gen = model.generate(input_ids=ids.to(device), attention_mask=mask.to(device), do_sample=False,
-                             max_new_tokens=max_new_tokens, eos_token_id=stops, pad_token_id=pad)
-        new = gen[:, width:].cpu()
+        ids, mask = left_pad([list(encoded[i]) for i in idx], pad)
+        gen = model.generate(input_ids=ids.to(device), attention_mask=mask.to(device),
+                             max_new_tokens=max_new_tokens, eos_token_id=stops, pad_token_id=pad,
+                             num_return_sequences=n, **{"do_sample": False, **generate_kwargs})
+        new = gen[:, ids.shape[1]:].cpu()
         for r, i in enumerate(idx):
-            row = new[r].tolist()
-            cut = next((k for k, t in enumerate(row) if t in stops), None)
-            text = tokenizer.decode(row[:cut] if cut is not None else row, skip_special_tokens=True)
-            out[i] = {"text": text, "finished": cut is not None}
+            rows = []
+            for row in new[r * n:(r + 1) * n].tolist():
+                cut = next((k for k, t in enumerate(row) if t in stops), None)
+                text = tokenizer.decode(row[:cut] if cut is not None else row, skip_special_tokens=True)
+                rows.append({"text": text, "finished": cut is not None,
+                             "n_tokens": cut + 1 if cut is not None else len(row)})
+            out[i] = rows[0] if n == 1 else rows
     model.train(was_training)
     return out
 

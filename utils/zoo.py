@@ -232,7 +232,7 @@ def _load_tokenizer(folder: Path):
     return AutoTokenizer.from_pretrained(folder)
 
 
-def _save_model(folder: Path, model, tok, log: dict) -> None:
+def save_model(folder: Path, model, tok, log: dict) -> None:
     """Write a trained model (safetensors), its tokenizer and its training log."""
     model.to("cpu").save_pretrained(folder, safe_serialization=True)
     tok.save_pretrained(folder)
@@ -252,7 +252,7 @@ def _build_base(folder: Path, profile: str) -> None:
     model.to(get_device())
     log = pretrain(model, train, cfg, held_blocks=held)
     log["held_out_loss"] = held_out_loss(model, held)
-    _save_model(folder, model, tok, log)
+    save_model(folder, model, tok, log)
 
 
 def _build_sft(folder: Path, profile: str) -> None:
@@ -263,7 +263,17 @@ def _build_sft(folder: Path, profile: str) -> None:
     model = load("base", profile=profile)
     model.to(get_device())
     log = build_sft(model, tok, sft_config(profile))
-    _save_model(folder, model, tok, log)
+    save_model(folder, model, tok, log)
+
+
+def _recipe(module: str):
+    """A build function that calls ``utils.<module>.build_zoo_entry(folder, profile)``:
+    recipes of later chapters live in modules of their own, imported only when built."""
+    def build(folder: Path, profile: str) -> None:
+        import importlib
+
+        importlib.import_module(f".{module}", __package__).build_zoo_entry(folder, profile)
+    return build
 
 
 def _load_model(folder: Path):
@@ -279,3 +289,12 @@ register(Entry("base", 1, _build_base, _load_model, per_profile=True,
                description="decoder pre-trained on the world's corpus", parents=("tokenizer",)))
 register(Entry("sft", 1, _build_sft, _load_model, per_profile=True,
                description="base fine-tuned on the world's chat instructions", parents=("tokenizer", "base")))
+register(Entry("direct", 1, _recipe("cot"), _load_model, per_profile=True,
+               description="base fine-tuned like sft, but answering arithmetic without the trace",
+               parents=("tokenizer", "base")))
+register(Entry("reader", 1, _recipe("rag"), _load_model, per_profile=True,
+               description="sft fine-tuned to answer from retrieved passages in its prompt",
+               parents=("tokenizer", "sft")))
+register(Entry("tool", 1, _recipe("tool_use"), _load_model, per_profile=True,
+               description="sft fine-tuned to call a calculator and a lookup tool with JSON",
+               parents=("tokenizer", "sft")))

@@ -27,3 +27,6 @@ from .instructions import (ChatTask, arithmetic_tasks, chat_dataset, fact_tasks,
 
 __all__ += ["ChatTask", "fact_tasks", "arithmetic_tasks", "instruction_splits", "score_response",
             "chat_dataset"]
+
+from . import knowledge  # noqa: E402  the knowledge base of passages, for retrieval (RAG)
+from . import tools  # noqa: E402  tool-use episodes: a calculator and a lookup tool with JSON calls

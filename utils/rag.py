@@ -1,0 +1,2 @@
+"""(being written) The zoo recipe of chapter 4's `rag` entry: `build_zoo_entry(folder, profile)`."""
+from __future__ import annotations
