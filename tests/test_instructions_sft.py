@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from utils import zoo
-from utils.evaluation import evaluate_chat, generate_responses, score_responses
+from utils.evaluation import evaluate_chat, generate_responses, left_pad, score_responses
 from utils.models import make_model, model_config
 from utils.sft import IGNORE, SFTConfig, encode_chat, pad_batch, sft_config, sft_splits, sft_train
 from utils.world import (ChatTask, Fact, Problem, World, arithmetic_tasks, chat_dataset, fact_tasks,
@@ -106,12 +106,31 @@ def test_sft_train_is_deterministic_and_evaluation_runs(tok):
     batched = generate_responses(model, tok, prompts, max_new_tokens=6, batch_size=4)
     alone = [generate_responses(model, tok, [p], max_new_tokens=6)[0] for p in prompts]
     assert batched == alone
+    assert all(r["n_tokens"] == 6 for r in batched if not r["finished"])
+    # several sampled answers per prompt come back grouped by prompt, repeatably under a seed
+    torch.manual_seed(0)
+    many = generate_responses(model, tok, prompts, max_new_tokens=6, batch_size=3, num_return_sequences=3,
+                              do_sample=True, top_k=0)
+    torch.manual_seed(0)
+    again = generate_responses(model, tok, prompts, max_new_tokens=6, batch_size=3, num_return_sequences=3,
+                               do_sample=True, top_k=0)
+    assert many == again and len(many) == 4 and all(len(rows) == 3 for rows in many)
+    assert all(1 <= r["n_tokens"] <= 6 for rows in many for r in rows)
     with pytest.raises(ValueError, match="max_new_tokens"):
         generate_responses(model, tok, prompts, max_new_tokens=0)
+    with pytest.raises(ValueError, match="num_return_sequences"):
+        generate_responses(model, tok, prompts, num_return_sequences=0)
     with pytest.raises(ValueError, match="tasks"):
         evaluate_chat(model, tok, [])
     with pytest.raises(ValueError, match="cfg"):
         sft_train(model, tok, ex, cfg={"steps": 1})
+
+
+def test_left_pad_puts_every_prompt_against_the_right_edge():
+    ids, mask = left_pad([[5, 6, 7], [8]], pad_id=0)
+    assert ids.tolist() == [[5, 6, 7], [0, 0, 8]] and mask.tolist() == [[1, 1, 1], [0, 0, 1]]
+    with pytest.raises(ValueError, match="sequences"):
+        left_pad([[1], []], pad_id=0)
 
 
 def test_sft_config_and_zoo_entry():

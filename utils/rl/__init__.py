@@ -17,9 +17,11 @@ __all__ += ["policy_evaluation", "value_iteration", "epsilon_greedy", "linear_sc
 
 # Chapter 6 (policy optimisation) plumbing.
 from .advantages import gae  # noqa: E402
+from .gradients import flat_grad, gradient_spread, mean_gap  # noqa: E402
 from .pendulum import pendulum_returns, visited_states  # noqa: E402
 from .nets import orthogonal_layer, tanh_mlp  # noqa: E402
 from .vector import bootstrap_truncated, evaluate_vec, final_observations, make_vec_env  # noqa: E402
 
 __all__ += ["gae", "evaluate_vec", "final_observations", "make_vec_env", "pendulum_returns",
-            "visited_states", "orthogonal_layer", "tanh_mlp", "bootstrap_truncated"]
+            "visited_states", "orthogonal_layer", "tanh_mlp", "bootstrap_truncated", "flat_grad",
+            "gradient_spread", "mean_gap"]
