@@ -64,3 +64,13 @@ def test_notebook_conventions(path):
     assert not re.search(r"torch\.load\((?![^)]*weights_only=True)", sources), "torch.load without weights_only=True"
     first = nb["cells"][0]
     assert first["cell_type"] == "markdown" and "".join(first["source"]).lstrip().startswith("# ")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_headings_carry_no_math(path):
+    """The page's table of contents repeats every heading outside the text MathJax typesets,
+    so a formula in a heading shows as raw TeX there (and the site check counts it untypeset)."""
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] == "markdown":
+            for line in "".join(cell["source"]).splitlines():
+                assert not (line.startswith("#") and "$" in line), f"{path.name}: math in heading {line!r}"
