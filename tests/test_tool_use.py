@@ -131,8 +131,8 @@ def test_a_good_call_runs():
 
 
 def test_tool_template_renders_plain_chats_exactly_as_the_book_template():
-    from utils.sft import sft_config, sft_splits
-    from utils.tool_use import encode_chat_tools, tool_tokenizer
+    from utils.sft import encode_chat, sft_config, sft_splits
+    from utils.tool_use import tool_tokenizer
     from utils.zoo import load
 
     tok0 = load("tokenizer")
@@ -148,7 +148,7 @@ def test_tool_template_renders_plain_chats_exactly_as_the_book_template():
     text = tok.apply_chat_template(ep.messages, tools=tool_schemas(), tokenize=False)
     assert "<tool_call>" + json.dumps(ep.call) + "</tool_call>" in text
     assert "<|im_start|>tool\n" + ep.result + "<|im_end|>" in text
-    ids, labels = encode_chat_tools(tok, ep.messages, tool_schemas())
+    ids, labels = encode_chat(tok, ep.messages, tools=tool_schemas())
     trained = tok.decode([i for i, y in zip(ids, labels) if y != -100])
     assert json.dumps(ep.call) in trained and ep.answer_from(ep.result) in trained
     assert ep.question not in trained and "<tools>" not in trained

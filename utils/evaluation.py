@@ -36,7 +36,8 @@ def left_pad(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, tor
 
 @torch.no_grad()
 def generate_responses(model, tokenizer, prompts: list[list[dict]], max_new_tokens: int = 64,
-                       batch_size: int = 64, num_return_sequences: int = 1, **generate_kwargs) -> list:
+                       batch_size: int = 64, num_return_sequences: int = 1, tools: list[dict] | None = None,
+                       **generate_kwargs) -> list:
     """Assistant responses to chat prompts (lists of messages), greedy unless
     ``generate_kwargs`` say otherwise (``do_sample=True, temperature=..., top_p=...``).
 
@@ -44,7 +45,8 @@ def generate_responses(model, tokenizer, prompts: list[list[dict]], max_new_toke
     without special tokens, whether the model closed its turn (``<|im_end|>`` or end of
     text) within ``max_new_tokens``, and the tokens it generated (the closing token
     included). With ``num_return_sequences=n > 1`` each prompt gets a list of ``n`` of them.
-    ``batch_size`` counts prompts per ``generate`` call.
+    ``batch_size`` counts prompts per ``generate`` call; ``tools`` (JSON schemas) are passed
+    to the chat template, which lists them for a tool-using model.
     """
     if not isinstance(prompts, list) or not prompts:
         raise ValueError("prompts must be a non-empty list of message lists")
@@ -57,7 +59,7 @@ def generate_responses(model, tokenizer, prompts: list[list[dict]], max_new_toke
     device = next(model.parameters()).device
     stops = _stop_ids(tokenizer)
     pad = tokenizer.pad_token_id
-    encoded = [tokenizer.apply_chat_template(p, add_generation_prompt=True, tokenize=True,
+    encoded = [tokenizer.apply_chat_template(p, tools=tools, add_generation_prompt=True, tokenize=True,
                                              return_dict=True)["input_ids"] for p in prompts]
     out: list = [None] * len(prompts)
     order = np.argsort([len(e) for e in encoded], kind="stable")   # similar lengths per batch

@@ -25,13 +25,7 @@ import numpy as np
 from ._validate import check_fraction, check_int
 from .profile import by_profile
 from .sft import SFTConfig
-
-def _pools() -> dict:
-    """The answer pool of each relation (for counterfactual passages)."""
-    from .world.cast import COLOURS, JOBS, PETS, PLACES
-
-    return {"lives_in": PLACES, "works_as": JOBS, "has_pet": PETS, "likes_colour": COLOURS}
-
+from .world.cast import POOLS
 
 def rag_prompt(question: str, passages: list[str]) -> list[dict]:
     """The reader's chat prompt: the numbered passages, then the question (no passages:
@@ -85,7 +79,6 @@ def passage_sets(tasks, passages, n: int, max_passages: int, counterfactual: flo
     if not isinstance(tasks, list) or not tasks:
         raise ValueError("tasks must be a non-empty list of fact ChatTasks")
     rng = np.random.default_rng(check_int("seed", seed, low=0))
-    pools = _pools()
     golds = []
     for t in tasks:
         g = gold_passages(t.item, passages)
@@ -105,7 +98,7 @@ def passage_sets(tasks, passages, n: int, max_passages: int, counterfactual: flo
         texts = [passages[j].text for j in picks]
         gold_text, answer = passages[g].text, fact
         if rng.random() < cf:
-            others = [o for o in pools[fact.relation] if o != fact.object]
+            others = [o for o in POOLS[fact.relation] if o != fact.object]
             answer = Fact(fact.subject, fact.relation, others[int(rng.integers(len(others)))])
             gold_text = gold_text.replace(fact.sentence, answer.sentence)
         pos = int(rng.integers(k))

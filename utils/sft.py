@@ -55,13 +55,14 @@ def sft_splits(cfg: SFTConfig) -> dict:
                               digits=cfg.digits, ops=tuple(cfg.ops), seed=cfg.seed)
 
 
-def encode_chat(tokenizer, messages: list[dict]) -> tuple[list[int], list[int]]:
+def encode_chat(tokenizer, messages: list[dict], tools: list[dict] | None = None) -> tuple[list[int], list[int]]:
     """Token ids of a conversation rendered with the chat template, and labels that
-    copy the ids on the assistant's tokens (its ``<|im_end|>`` included) and are
-    ``-100`` everywhere else."""
+    copy the ids on the assistant's tokens (its ``<|im_end|>`` included, and its tool
+    calls) and are ``-100`` everywhere else. ``tools`` (JSON schemas) are passed to the
+    template, which lists them for a tool-using model."""
     if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
         raise ValueError("messages must be a non-empty list of {'role', 'content'} dicts")
-    out = tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True,
+    out = tokenizer.apply_chat_template(messages, tools=tools, tokenize=True, return_dict=True,
                                         return_assistant_tokens_mask=True)
     ids = list(out["input_ids"])
     labels = [t if m else IGNORE for t, m in zip(ids, out["assistant_masks"])]

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-import torch
 
 from .profile import by_profile
 from .sft import SFTConfig
@@ -86,41 +85,6 @@ def load_tokenizer(profile: str | None = None):
 
 # ----------------------------------------------------------------------------- the loop
 
-def _stop_ids(tokenizer) -> list[int]:
-    ids = [tokenizer.convert_tokens_to_ids("<|im_end|>"), tokenizer.eos_token_id]
-    return [i for i in ids if isinstance(i, int) and i >= 0]
-
-
-@torch.no_grad()
-def generate_turns(model, tokenizer, conversations: list[list[dict]], tools: list[dict] | None = None,
-                   max_new_tokens: int = 96, batch_size: int = 64) -> list[str]:
-    """The next assistant turn of each conversation, greedy, batched with left padding;
-    the template lists ``tools`` when given."""
-    from .evaluation import left_pad
-
-    if not isinstance(conversations, list) or not conversations:
-        raise ValueError("conversations must be a non-empty list of message lists")
-    for name, value in (("max_new_tokens", max_new_tokens), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    device = next(model.parameters()).device
-    stops, pad = _stop_ids(tokenizer), tokenizer.pad_token_id
-    enc = [tokenizer.apply_chat_template(c, tools=tools, add_generation_prompt=True, tokenize=True,
-                                         return_dict=True)["input_ids"] for c in conversations]
-    order = np.argsort([len(e) for e in enc], kind="stable")
-    out = [""] * len(enc)
-    for start in range(0, len(order), batch_size):
-        idx = order[start:start + batch_size]
-        ids, mask = left_pad([list(enc[i]) for i in idx], pad)
-        gen = model.generate(input_ids=ids.to(device), attention_mask=mask.to(device), do_sample=False,
-                             max_new_tokens=max_new_tokens, eos_token_id=stops, pad_token_id=pad)
-        for r, i in enumerate(idx):
-            row = gen[r, ids.shape[1]:].tolist()
-            cut = next((k for k, t in enumerate(row) if t in stops), len(row))
-            out[i] = tokenizer.decode(row[:cut], skip_special_tokens=True)
-    return out
-
-
 def tool_loop(model, tokenizer, prompts: list[list[dict]], tools: list[dict] | None = None,
               max_calls: int = 2, max_new_tokens: int = 96, batch_size: int = 64) -> list[dict]:
     """Run each conversation to its final answer: generate (batched over the conversations
@@ -131,6 +95,7 @@ def tool_loop(model, tokenizer, prompts: list[list[dict]], tools: list[dict] | N
 
     Returns per prompt ``{"messages", "calls": [{"text", "call", "ok", "result"}], "answer"}``.
     """
+    from .evaluation import generate_responses
     from .world.tools import parse_call_text, run_call
 
     if not isinstance(max_calls, int) or isinstance(max_calls, bool) or max_calls < 0:
@@ -138,8 +103,8 @@ def tool_loop(model, tokenizer, prompts: list[list[dict]], tools: list[dict] | N
     state = [{"messages": list(p), "calls": [], "answer": None} for p in prompts]
     open_ = list(range(len(state)))
     while open_:
-        turns = generate_turns(model, tokenizer, [state[i]["messages"] for i in open_], tools,
-                               max_new_tokens, batch_size)
+        turns = [r["text"] for r in generate_responses(model, tokenizer, [state[i]["messages"] for i in open_],
+                                                       max_new_tokens, batch_size, tools=tools)]
         still = []
         for i, text in zip(open_, turns):
             s = state[i]
@@ -230,21 +195,10 @@ def training_examples(tokenizer, cfg: ToolConfig, profile: str | None = None) ->
     splits = tool_splits(cfg.n_train, cfg.lookup_share, tuple(cfg.train_digits), tuple(cfg.test_digits),
                          cfg.n_test_per_digits, seed=cfg.sft.seed)
     schemas = tool_schemas()
-    examples = [encode_chat_tools(tokenizer, e.messages, schemas) for e in splits["train"]]
+    examples = [encode_chat(tokenizer, e.messages, tools=schemas) for e in splits["train"]]
     plain = sft_splits(sft_config(profile))["train"][:cfg.n_plain]
     examples += [encode_chat(tokenizer, t.messages) for t in plain]
     return examples, splits
-
-
-def encode_chat_tools(tokenizer, messages: list[dict], tools: list[dict]) -> tuple[list[int], list[int]]:
-    """As :func:`utils.sft.encode_chat`, with ``tools`` listed by the template: labels copy
-    the ids on the assistant's turns (its tool calls included) and are -100 elsewhere."""
-    from .sft import IGNORE
-
-    out = tokenizer.apply_chat_template(messages, tools=tools, tokenize=True, return_dict=True,
-                                        return_assistant_tokens_mask=True)
-    ids = list(out["input_ids"])
-    return ids, [t if m else IGNORE for t, m in zip(ids, out["assistant_masks"])]
 
 
 def build_zoo_entry(folder, profile: str) -> None:
@@ -282,6 +236,5 @@ def describe(log: dict) -> str:
             f"{log['after']['plain_accuracy']:.2f}")
 
 
-__all__ = ["TOOL_CHAT_TEMPLATE", "tool_tokenizer", "load_tokenizer", "generate_turns", "tool_loop",
-           "evaluate_tools", "ToolConfig", "TOOL", "tool_config", "training_examples", "encode_chat_tools",
-           "build_zoo_entry", "describe"]
+__all__ = ["TOOL_CHAT_TEMPLATE", "tool_tokenizer", "load_tokenizer", "tool_loop",
+           "evaluate_tools", "ToolConfig", "TOOL", "tool_config", "training_examples", "build_zoo_entry", "describe"]

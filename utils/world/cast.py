@@ -24,6 +24,9 @@ PETS = ["cat", "dog", "parrot", "rabbit", "turtle", "goat"]
 COLOURS = ["red", "blue", "green", "yellow", "purple", "orange"]
 OBJECTS = ["apples", "books", "kites", "lamps", "boats", "cups", "hats", "maps"]
 
+#: relation -> the objects a fact of that relation can have
+POOLS = {"lives_in": PLACES, "works_as": JOBS, "has_pet": PETS, "likes_colour": COLOURS}
+
 #: relation -> (sentence template, question template)
 RELATIONS = {
     "lives_in": ("{s} lives in {o}.", "Where does {s} live?"),
@@ -62,10 +65,9 @@ class World:
         self.held_out_fraction = check_fraction("held_out", held_out)
         rng = np.random.default_rng(self.seed)
         self.characters = list(NAMES[: self.n_characters])
-        pools = {"lives_in": PLACES, "works_as": JOBS, "has_pet": PETS, "likes_colour": COLOURS}
         facts = []
         for name in self.characters:
-            for rel, pool in pools.items():
+            for rel, pool in POOLS.items():
                 facts.append(Fact(name, rel, pool[int(rng.integers(len(pool)))]))
         self.facts: list[Fact] = facts
         n_held = int(round(self.held_out_fraction * len(facts)))

@@ -27,10 +27,9 @@ import numpy as np
 
 from .._validate import check_fraction, check_int
 from .arithmetic import OPS, Problem, check_trace, trace
-from .cast import COLOURS, JOBS, PETS, PLACES, RELATIONS, Fact, World
+from .cast import POOLS, RELATIONS, Fact, World
 
 KINDS = ("fact", "arithmetic")
-_POOLS = {"lives_in": PLACES, "works_as": JOBS, "has_pet": PETS, "likes_colour": COLOURS}
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ def score_response(task: ChatTask, response: str) -> dict:
     text = response.strip()
     if task.kind == "fact":
         fmt = _fact_pattern(task.item).fullmatch(text) is not None
-        found = [(m.start(), o) for o in _POOLS[task.item.relation]
+        found = [(m.start(), o) for o in POOLS[task.item.relation]
                  for m in [re.search(rf"\b{re.escape(o)}\b", text)] if m]
         correct = bool(found) and min(found)[1] == task.item.object   # the first candidate named
         return {"format": fmt, "correct": correct, "steps_ok": float(correct)}

@@ -27,7 +27,7 @@ import numpy as np
 
 from .._validate import check_int
 from .arithmetic import Problem, trace_steps
-from .cast import COLOURS, JOBS, PETS, PLACES, Fact, World
+from .cast import POOLS, Fact, World
 from .instructions import ChatTask
 
 KINDS = ("correctness", "concise", "polite")
@@ -48,7 +48,6 @@ RUDE = [
     "Figure it out yourself next time.",
 ]
 
-_POOLS = {"lives_in": PLACES, "works_as": JOBS, "has_pet": PETS, "likes_colour": COLOURS}
 
 
 def _check_task(task) -> ChatTask:
@@ -75,7 +74,7 @@ def wrong_answer(task: ChatTask, rng: np.random.Generator, mistake: str = "slip"
         raise ValueError(f"mistake must be one of {MISTAKES}, got {mistake!r}")
     if task.kind == "fact":
         f = task.item
-        others = [o for o in _POOLS[f.relation] if o != f.object]
+        others = [o for o in POOLS[f.relation] if o != f.object]
         return Fact(f.subject, f.relation, others[int(rng.integers(len(others)))]).sentence
     return _wrong_trace(task.item, rng, mistake)
 
