@@ -11,7 +11,20 @@ from __future__ import annotations
 
 import torch
 
+from ._validate import check_fraction, check_int
 from .evaluation import generate_responses
+
+
+def _check_temperature(temperature) -> float:
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
+        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+    return float(temperature)
+
+
+def _check_top_p(top_p) -> float:
+    if isinstance(top_p, bool) or not isinstance(top_p, (int, float)) or not 0 < top_p <= 1:
+        raise ValueError(f"top_p must be in (0, 1], got {top_p!r}")
+    return float(top_p)
 
 
 def sample_responses(model, tokenizer, prompts: list[list[dict]], n: int = 1, temperature: float = 1.0,
@@ -25,24 +38,14 @@ def sample_responses(model, tokenizer, prompts: list[list[dict]], n: int = 1, te
     (see :func:`utils.evaluation.generate_responses`). ``seed`` seeds torch's global
     generator first, so a call is repeatable; ``batch_size`` counts prompts per call.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    if not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or temperature <= 0:
-        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
-    if not isinstance(top_p, (int, float)) or isinstance(top_p, bool) or not 0 < top_p <= 1:
-        raise ValueError(f"top_p must be in (0, 1], got {top_p!r}")
-    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
-        raise ValueError(f"top_k must be a non-negative integer (0 = off), got {top_k!r}")
-    if min_p is not None and (not isinstance(min_p, (int, float)) or isinstance(min_p, bool)
-                              or not 0 <= min_p <= 1):
-        raise ValueError(f"min_p must be None or in [0, 1], got {min_p!r}")
-    if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"seed must be None or a non-negative integer, got {seed!r}")
-        torch.manual_seed(seed)
-    kwargs = dict(do_sample=True, temperature=float(temperature), top_p=float(top_p), top_k=top_k)
+    n = check_int("n", n, low=1)
+    top_k = check_int("top_k", top_k, low=0)                    # 0 = off
+    kwargs = dict(do_sample=True, temperature=_check_temperature(temperature), top_p=_check_top_p(top_p),
+                  top_k=top_k)
     if min_p is not None:
-        kwargs["min_p"] = float(min_p)
+        kwargs["min_p"] = check_fraction("min_p", min_p)
+    if seed is not None:
+        torch.manual_seed(check_int("seed", seed, low=0))
     out = generate_responses(model, tokenizer, prompts, max_new_tokens=max_new_tokens,
                              batch_size=batch_size, num_return_sequences=n, **kwargs)
     return [rows if n > 1 else [rows] for rows in out]
@@ -64,17 +67,12 @@ def _check_logits(logits) -> torch.Tensor:
 
 def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     """``logits / temperature``: below 1 sharpens the distribution, above 1 flattens it."""
-    _check_logits(logits)
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
-        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
-    return logits / temperature
+    return _check_logits(logits) / _check_temperature(temperature)
 
 
 def top_k_filter(logits: torch.Tensor, k: int, min_tokens_to_keep: int = 1) -> torch.Tensor:
     """Keep the tokens whose logit is at least the k-th largest (so ties with the k-th
     token all stay); ``k`` is raised to ``min_tokens_to_keep``."""
-    from ._validate import check_int
-
     _check_logits(logits)
     k = check_int("k", k, low=1)
     keep = check_int("min_tokens_to_keep", min_tokens_to_keep, low=1)
@@ -88,8 +86,6 @@ def top_p_filter(logits: torch.Tensor, p: float, min_tokens_to_keep: int = 1) ->
     reaches ``p``. Sorted from the least probable up, a token is dropped while the mass
     of it and everything below it is at most ``1 - p``; the ``min_tokens_to_keep`` most
     probable tokens always stay. Among tokens tied at the edge, the sort order decides."""
-    from ._validate import check_fraction, check_int
-
     _check_logits(logits)
     p = check_fraction("p", p)
     keep = check_int("min_tokens_to_keep", min_tokens_to_keep, low=1)
@@ -104,8 +100,6 @@ def top_p_filter(logits: torch.Tensor, p: float, min_tokens_to_keep: int = 1) ->
 def min_p_filter(logits: torch.Tensor, min_p: float, min_tokens_to_keep: int = 1) -> torch.Tensor:
     """Keep the tokens whose probability is at least ``min_p`` times the top token's
     (and the ``min_tokens_to_keep`` most probable ones)."""
-    from ._validate import check_fraction, check_int
-
     _check_logits(logits)
     min_p = check_fraction("min_p", min_p)
     keep = check_int("min_tokens_to_keep", min_tokens_to_keep, low=1)
@@ -120,14 +114,10 @@ def filter_logits(logits: torch.Tensor, temperature: float = 1.0, top_k: int = 0
                   min_p: float | None = None, min_tokens_to_keep: int = 1) -> torch.Tensor:
     """The filters in ``generate``'s order: temperature, top-k (``0`` = off), top-p
     (``1`` = off), min-p (``None`` = off)."""
-    from ._validate import check_int
-
     out = apply_temperature(logits, temperature) if temperature != 1.0 else _check_logits(logits)
     if check_int("top_k", top_k, low=0) > 0:
         out = top_k_filter(out, top_k, min_tokens_to_keep)
-    if not isinstance(top_p, (int, float)) or isinstance(top_p, bool) or not 0 < top_p <= 1:
-        raise ValueError(f"top_p must be in (0, 1], got {top_p!r}")
-    if top_p < 1.0:
+    if _check_top_p(top_p) < 1.0:
         out = top_p_filter(out, top_p, min_tokens_to_keep)
     if min_p is not None:
         out = min_p_filter(out, min_p, min_tokens_to_keep)
