@@ -4,12 +4,19 @@ model factories, the model zoo, a training-loop helper and plotting style.
 Every algorithm the book teaches is written in its notebook; this package holds only
 what many notebooks share. ``import utils`` imports torch (for profiles and devices)
 and nothing heavier; the other submodules (``world``, ``zoo``, ``tokenizer``, ``models``,
-``pretraining``, ``sft``, ``dpo``, ``judge``, ``evaluation``, ``decoding``, ``cot``, ``rag``, ``tool_use``, ``rl``) are imported on
+``pretraining``, ``sft``, ``dpo``, ``judge``, ``evaluation``, ``decoding``, ``cot``, ``rag``, ``tool_use``, ``reward``, ``rl``) are imported on
 first use, as ``utils.zoo`` or ``from utils.sft import ...``.
 """
 from __future__ import annotations
 
 import importlib
+import logging
+
+# transformers imports torchao when it is installed (chapter 9's quantisation referee); on a
+# CPU-only torch, torchao logs that its CUDA kernels cannot load, and torch's pytree module
+# logs a deprecation that torchao triggers. Neither concerns the book's pages.
+for _name in ("torchao", "torch.utils._pytree"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
 
 from .plotting import INK, PALETTE, explore, plot_curves, smooth, use_book_style
 from .profile import PROFILE_ENV, by_profile, get_device, get_profile, seed_everything, setup
@@ -22,7 +29,7 @@ __all__ = [
 ]
 
 _LAZY = {"world", "tokenizer", "models", "zoo", "pretraining", "sft", "dpo", "judge", "evaluation", "rl",
-         "decoding", "cot", "rag", "tool_use"}
+         "decoding", "cot", "rag", "tool_use", "reward"}
 
 
 def load(name: str, **kwargs):

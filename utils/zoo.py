@@ -266,13 +266,13 @@ def _build_sft(folder: Path, profile: str) -> None:
     save_model(folder, model, tok, log)
 
 
-def _recipe(module: str):
-    """A build function that calls ``utils.<module>.build_zoo_entry(folder, profile)``:
+def _recipe(module: str, function: str = "build_zoo_entry"):
+    """A build function that calls ``utils.<module>.<function>(folder, profile)``:
     recipes of later chapters live in modules of their own, imported only when built."""
     def build(folder: Path, profile: str) -> None:
         import importlib
 
-        importlib.import_module(f".{module}", __package__).build_zoo_entry(folder, profile)
+        getattr(importlib.import_module(f".{module}", __package__), function)(folder, profile)
     return build
 
 
@@ -280,6 +280,13 @@ def _load_model(folder: Path):
     from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(folder, attn_implementation="eager")
+    return model.float().eval()
+
+
+def _load_scorer(folder: Path):
+    from transformers import AutoModelForSequenceClassification
+
+    model = AutoModelForSequenceClassification.from_pretrained(folder, attn_implementation="eager")
     return model.float().eval()
 
 
@@ -298,3 +305,9 @@ register(Entry("reader", 1, _recipe("rag"), _load_model, per_profile=True,
 register(Entry("tool", 1, _recipe("tool_use"), _load_model, per_profile=True,
                description="sft fine-tuned to call a calculator and a lookup tool with JSON",
                parents=("tokenizer", "sft")))
+register(Entry("chatty", 1, _recipe("reward", "build_chatty_entry"), _load_model,
+               per_profile=True, description="sft fine-tuned on demonstrations of mixed quality: some ramble, some are rude",
+               parents=("tokenizer", "sft")))
+register(Entry("reward", 1, _recipe("reward"), _load_scorer, per_profile=True,
+               description="chatty's decoder with a scalar head, trained on program-labelled pairs of chatty's own answers",
+               parents=("tokenizer", "chatty")))
