@@ -283,20 +283,20 @@ def build_zoo_entry(folder, profile: str) -> None:
 
     cfg = reward_config(profile)
     tok = zoo.load("tokenizer")
-    sft = zoo.load("chatty", profile=profile).to(get_device())
+    chatty = zoo.load("chatty", profile=profile).to(get_device())
     tasks = rlhf_tasks(profile)
     t0 = time.time()
-    train_pairs = sample_pairs(sft, tok, tasks["rm"], cfg.samples, cfg.max_new_tokens, cfg.max_pairs, seed=cfg.seed)
-    test_pairs = sample_pairs(sft, tok, tasks["test"], cfg.samples, cfg.max_new_tokens, cfg.max_pairs, seed=cfg.seed + 1)
+    train_pairs = sample_pairs(chatty, tok, tasks["rm"], cfg.samples, cfg.max_new_tokens, cfg.max_pairs, seed=cfg.seed)
+    test_pairs = sample_pairs(chatty, tok, tasks["test"], cfg.samples, cfg.max_new_tokens, cfg.max_pairs, seed=cfg.seed + 1)
     sample_s = time.time() - t0
     rm = reward_model_from(zoo.path("chatty", profile=profile), tok.pad_token_id, seed=cfg.seed).to(get_device())
     log = train_reward(rm, tok.pad_token_id, encode_pairs(tok, train_pairs), cfg, test=encode_pairs(tok, test_pairs))
     log.update(config=asdict(cfg), n_train_pairs=len(train_pairs), n_test_pairs=len(test_pairs), sampling_seconds=sample_s)
-    rm.to("cpu").save_pretrained(folder, safe_serialization=True)
-    tok.save_pretrained(folder)
-    (folder / zoo.LOG).write_text(json.dumps(log))
-    keep = [{k: v for k, v in p.items() if k != "task"} for p in train_pairs], [{k: v for k, v in p.items() if k != "task"} for p in test_pairs]
-    (folder / PAIRS).write_text(json.dumps({"train": keep[0], "test": keep[1]}))
+    zoo.save_model(folder, rm, tok, log)
+    def plain(pairs):   # ChatTask objects do not go to JSON; each prompt holds its question
+        return [{k: v for k, v in p.items() if k != "task"} for p in pairs]
+
+    (folder / PAIRS).write_text(json.dumps({"train": plain(train_pairs), "test": plain(test_pairs)}))
 
 
 PAIRS = "pairs.json"
