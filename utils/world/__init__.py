@@ -7,7 +7,9 @@ deterministic and checkable by a program:
   facts about them (some held out of pre-training, for retrieval later);
 * :mod:`~utils.world.arithmetic` -- multi-digit arithmetic with step-by-step traces whose
   every step a program can check;
-* :mod:`~utils.world.corpus` -- the pre-training corpus built from the two above.
+* :mod:`~utils.world.corpus` -- the pre-training corpus built from the two above;
+* :mod:`~utils.world.images` -- small images of coloured shapes on a grid, with captions
+  and questions a program can check (the vision-language model).
 
 Further kinds of data (preference pairs, tool-use episodes, images) are added as
 modules of their own beside these, reading the same :class:`World`.
@@ -30,3 +32,4 @@ __all__ += ["ChatTask", "fact_tasks", "arithmetic_tasks", "instruction_splits", 
 
 from . import knowledge  # noqa: E402  the knowledge base of passages, for retrieval (RAG)
 from . import tools  # noqa: E402  tool-use episodes: a calculator and a lookup tool with JSON calls
+from . import images  # noqa: E402  small images of coloured shapes with captions and questions (the VLM)
