@@ -150,3 +150,27 @@ def test_pretraining_helpers():
         pack_documents(tok, [], 8)
     with pytest.raises(ValueError, match="fewer than one block"):
         pack_documents(tok, ["a"], 64)
+
+
+def test_builds_run_on_the_default_threads_whatever_the_caller_set(zoo_tmp, monkeypatch):
+    """A notebook that called utils.setup(threads=1) must build the same weights as one that
+    did not: the build runs on zoo.BUILD_THREADS and the caller's setting comes back."""
+    seen = []
+
+    def build(folder: Path, profile: str) -> None:
+        seen.append(torch.get_num_threads())
+        make_model(model_config(64, profile, **TINY), seed=0).save_pretrained(folder)
+
+    zoo.register(zoo.Entry("threads", 1, build, zoo._load_model, per_profile=True, description="test entry"),
+                 replace=True)
+    monkeypatch.setattr(zoo, "BUILD_THREADS", 2)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        zoo.load("threads", profile="quick")
+        assert seen == [2] and torch.get_num_threads() == 1
+        manifest = json.loads((zoo.path("threads", profile="quick") / zoo.MANIFEST).read_text())
+        assert manifest["threads"] == 2
+    finally:
+        torch.set_num_threads(before)
+        zoo._ENTRIES.pop("threads", None)

@@ -17,6 +17,10 @@ from typing import Any
 import numpy as np
 import torch
 
+#: PyTorch's CPU threads when the book is imported, before any ``setup(threads=...)``: the
+#: machine's default (or ``OMP_NUM_THREADS``). The zoo builds every entry on this many.
+DEFAULT_THREADS = torch.get_num_threads()
+
 PROFILE_ENV = "BOOK_PROFILE"
 PROFILES = ("quick", "full")
 

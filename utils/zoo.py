@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import torch
 from filelock import FileLock
 
-from .profile import PROFILES, get_profile
+from .profile import DEFAULT_THREADS, PROFILES, get_profile
 
 ZOO_ENV = "BOOK_ZOO_DIR"
 MANIFEST = "zoo-manifest.json"
@@ -137,17 +138,27 @@ def _valid(entry: Entry, folder: Path) -> bool:
     return _stale_reason(entry, folder) is None
 
 
+#: CPU threads every build runs on: PyTorch's default for this machine, read when the book is
+#: imported, before a notebook's ``utils.setup(threads=...)`` changes it. Float sums depend on
+#: how a matrix product is split over threads, so without this an entry's weights would depend
+#: on which notebook happened to build it first.
+BUILD_THREADS = DEFAULT_THREADS
+
+
 def _build(entry: Entry, folder: Path, profile: str) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.tmp-", dir=folder.parent))
+    caller_threads = torch.get_num_threads()
     try:
         start = time.perf_counter()
         print(f"zoo: building {entry.name!r} ({entry.description}) for profile {profile!r} ...", flush=True)
+        torch.set_num_threads(BUILD_THREADS)
         entry.build(tmp, profile)
         from .profile import get_device
 
         manifest = {"name": entry.name, "version": entry.version, "profile": profile,
                     "parents": _parents(entry), "libraries": library_versions(),
-                    "device": str(get_device()), "seconds": round(time.perf_counter() - start, 2),
+                    "device": str(get_device()), "threads": BUILD_THREADS,
+                    "seconds": round(time.perf_counter() - start, 2),
                     "files": _files(tmp)}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1))
         if folder.exists():
@@ -155,6 +166,7 @@ def _build(entry: Entry, folder: Path, profile: str) -> None:
         os.replace(tmp, folder)
         print(f"zoo: {entry.name!r} built in {manifest['seconds']:.1f} s -> {folder}", flush=True)
     finally:
+        torch.set_num_threads(caller_threads)
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
 
