@@ -155,7 +155,13 @@ class Browser:
         probe = ("!window.__check_site_old_page && document.readyState === 'complete' && !!document.body"
                  " && !!document.querySelector('.bd-sidenav')")
         while time.time() < deadline:
-            res = self.call("Runtime.evaluate", expression=probe, returnByValue=True)
+            try:
+                res = self.call("Runtime.evaluate", expression=probe, returnByValue=True)
+            except RuntimeError as err:   # the probe ran into a navigation (the landing page redirects): ask again
+                if "navigated or closed" not in str(err) and "context" not in str(err).lower():
+                    raise
+                time.sleep(0.1)
+                continue
             if res.get("result", {}).get("value") is True:
                 return
             time.sleep(0.1)
