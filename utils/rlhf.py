@@ -1,5 +1,6 @@
 """The plumbing of PPO-RLHF that chapter 7 shares: batched sampling of responses, their
-log-probabilities, the reward model's right-padded view, and the per-token rewards.
+log-probabilities, the reward model's right-padded view, the per-token rewards, and the
+value model.
 
 Chapter 7's ``02-four-models-and-the-kl`` writes each of these out and asserts that its
 inline version gives the same tensors as this module; ``03-ppo-rlhf`` imports them:
@@ -8,10 +9,14 @@ inline version gives the same tensors as this module; ``03-ppo-rlhf`` imports th
     _, lp = response_logprobs(policy, q_ids, q_mask, resp, r_mask)          # (B, Tr)
     rm_ids, rm_att = right_padded(q_ids, q_mask, resp, r_mask, tok.pad_token_id)
     r = per_token_rewards(lp, ref_lp, r_mask, score, beta=0.05)             # (B, Tr)
+    values = ValueModel(chatty)(ids, att)                                   # (B, T)
 """
 from __future__ import annotations
 
+import copy
+
 import torch
+from torch import nn
 
 from ._validate import check_int
 
@@ -91,9 +96,7 @@ def per_token_rewards(pol_lp, ref_lp, mask, score, beta: float):
     """``r_t = -beta * (log pi_theta - log pi_ref)`` on every response token, plus ``score``
     on the last one (the last 1 of ``mask``); 0 on padding. Shape ``(B, Tr)``."""
     _check_pair("pol_lp", pol_lp, "ref_lp", ref_lp)
-    if not isinstance(mask, torch.Tensor) or mask.shape != pol_lp.shape:
-        raise ValueError(f"mask must be a tensor of the shape of pol_lp {tuple(pol_lp.shape)}, "
-                         f"got {getattr(mask, 'shape', type(mask).__name__)}")
+    _check_pair("pol_lp", pol_lp, "mask", mask)
     if (mask.sum(1) < 1).any():
         raise ValueError("mask must mark at least one token in every row")
     if not isinstance(score, torch.Tensor) or score.shape != (pol_lp.shape[0],):
@@ -106,3 +109,16 @@ def per_token_rewards(pol_lp, ref_lp, mask, score, beta: float):
     last = mask.sum(1).long() - 1
     r[torch.arange(len(r)), last] += score
     return r * mask
+
+
+class ValueModel(nn.Module):
+    """The decoder of a causal LM (its transformer body) and a fresh linear head: a value at every token."""
+
+    def __init__(self, lm):
+        super().__init__()
+        self.body = copy.deepcopy(lm.model)                         # embeddings + decoder layers + final norm
+        self.head = nn.Linear(lm.config.hidden_size, 1)            # fresh: hidden -> 1 (replaces hidden -> vocab)
+
+    def forward(self, input_ids, attention_mask):
+        h = self.body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state   # (B, T, H)
+        return self.head(h).squeeze(-1)                                                      # (B, T)
