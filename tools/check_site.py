@@ -158,7 +158,7 @@ class Browser:
             try:
                 res = self.call("Runtime.evaluate", expression=probe, returnByValue=True)
             except RuntimeError as err:   # the probe ran into a navigation (the landing page redirects): ask again
-                if "navigated or closed" not in str(err) and "context" not in str(err).lower():
+                if "navigated or closed" not in str(err):
                     raise
                 time.sleep(0.1)
                 continue
