@@ -47,8 +47,12 @@ class ReaderConfig:
     counterfactual: float = 1.0   # share of prompts whose gold fact is replaced
     chunk_size: int = 2           # sentences per passage
     kb_seed: int = 0              # arrangement of the knowledge base
-    sft: SFTConfig = SFTConfig(batch_size=32, steps=400, lr=3e-3, warmup=10)
+    sft: SFTConfig = SFTConfig(batch_size=16, steps=800, lr=2e-3, warmup=10)
 
+
+# Quick: 800 steps of 16 prompts. The same tokens as 400 steps of 32 at 3e-3, but twice the updates: copying from
+# the prompt is learned late, and on some builds of the chat model 400 updates left the reader at about half its
+# accuracy (gold passage alone: 0.50 against 0.83 to 1.00 with 800).
 
 READER = {
     "quick": ReaderConfig(),

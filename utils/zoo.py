@@ -311,10 +311,10 @@ register(Entry("sft", 1, _build_sft, _load_model, per_profile=True,
 register(Entry("direct", 1, _recipe("cot"), _load_model, per_profile=True,
                description="base fine-tuned like sft, but answering arithmetic without the trace",
                parents=("tokenizer", "base")))
-register(Entry("reader", 1, _recipe("rag"), _load_model, per_profile=True,
+register(Entry("reader", 2, _recipe("rag"), _load_model, per_profile=True,
                description="sft fine-tuned to answer from retrieved passages in its prompt",
                parents=("tokenizer", "sft")))
-register(Entry("tool", 1, _recipe("tool_use"), _load_model, per_profile=True,
+register(Entry("tool", 2, _recipe("tool_use"), _load_model, per_profile=True,
                description="sft fine-tuned to call a calculator and a lookup tool with JSON",
                parents=("tokenizer", "sft")))
 register(Entry("chatty", 1, _recipe("reward", "build_chatty_entry"), _load_model,
