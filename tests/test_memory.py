@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch.utils.checkpoint import checkpoint
 
-from utils.memory import forward_bytes, saved_tensor_bytes
+from utils.memory import forward_bytes, peak_bytes, saved_tensor_bytes
 
 
 def _net(d=16):
@@ -45,3 +45,21 @@ def test_bad_input():
         saved_tensor_bytes(lambda: None, modules={"a": 1})
     with pytest.raises(ValueError, match="run"):
         forward_bytes(None)
+
+
+def test_peak_bytes_sees_a_freed_buffer():
+    def run():
+        a = torch.zeros(1000, 1000)          # 4 MB, kept
+        b = torch.zeros(2000, 1000)          # 8 MB, freed below: the peak is 12 MB
+        del b
+        c = torch.zeros(500, 1000)           # 2 MB after the free: 6 MB held at the end
+        return a, c
+    (a, c), peak = peak_bytes(run)
+    assert peak == 12_000_000
+    _, held = forward_bytes(run)
+    assert held == 6_000_000
+
+
+def test_peak_bytes_rejects_a_non_callable():
+    with pytest.raises(ValueError, match="run"):
+        peak_bytes(3)

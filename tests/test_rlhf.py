@@ -99,3 +99,53 @@ def test_bad_arguments_name_the_argument(tok, lm):
         right_padded(q, q, torch.ones(3, 4, dtype=torch.long), torch.ones(3, 4), tok.pad_token_id)
     with pytest.raises(ValueError, match="pad_id"):
         right_padded(q, q, q, q, -1)
+
+
+class _Scorer(nn.Module):
+    """A stand-in reward model: a linear score of the last real token's embedding."""
+
+    def __init__(self, lm):
+        super().__init__()
+        self.emb, self.head = lm.get_input_embeddings(), nn.Linear(lm.config.hidden_size, 1)
+
+    def forward(self, input_ids, attention_mask):
+        last = input_ids[torch.arange(len(input_ids)), attention_mask.sum(1) - 1]
+        return type("Out", (), {"logits": self.head(self.emb(last))})()
+
+
+PPO_CFG = dict(iterations=2, n_prompts=2, per_prompt=2, max_new_tokens=6, beta=0.1, lr=1e-3, vf_lr=1e-3, gamma=1.0,
+               lam=0.95, epochs=1, n_minibatches=2, clip=0.2, vf_clip=0.2, vf_coef=0.5, max_grad_norm=1.0)
+
+
+def test_train_ppo_rlhf_updates_policy_and_value_only(tok, lm):
+    import copy
+
+    from utils.reward import rlhf_tasks
+    from utils.rlhf import FourModels, ValueModel, train_ppo_rlhf
+
+    tasks = rlhf_tasks("quick", n_rm=10)["rl"][:4]
+    torch.manual_seed(0)
+    policy, value = copy.deepcopy(lm).requires_grad_(True), ValueModel(lm).requires_grad_(True)
+    reference, scorer = copy.deepcopy(lm).requires_grad_(False), _Scorer(copy.deepcopy(lm)).requires_grad_(False)
+    before = [p.clone() for p in (*policy.parameters(), *value.parameters(), *reference.parameters(), *scorer.parameters())]
+    log = train_ppo_rlhf(FourModels(policy, value, reference, scorer), tok, tasks, PPO_CFG, seed=0, progress=False)
+    assert set(log) == {"RM score", "true score", "KL", "length", "value loss", "clip fraction"}
+    assert all(len(v) == PPO_CFG["iterations"] for v in log.values())
+    n_pv = len(list(policy.parameters())) + len(list(value.parameters()))
+    after = [*policy.parameters(), *value.parameters(), *reference.parameters(), *scorer.parameters()]
+    moved = [not torch.equal(a, b) for a, b in zip(before, after)]
+    assert any(moved[:n_pv]) and not any(moved[n_pv:]), "only the policy and the value model are trained"
+
+
+def test_train_ppo_rlhf_names_bad_arguments(tok, lm):
+    from utils.rlhf import FourModels, train_ppo_rlhf
+
+    with pytest.raises(ValueError, match="reward_model"):
+        FourModels(lm, lm, lm, "not a model")
+    roles = FourModels(lm, lm, lm, lm)
+    with pytest.raises(ValueError, match="cfg.*vf_clip"):
+        train_ppo_rlhf(roles, tok, [], {k: v for k, v in PPO_CFG.items() if k != "vf_clip"}, seed=0)
+    with pytest.raises(ValueError, match="tasks"):
+        train_ppo_rlhf(roles, tok, [], PPO_CFG, seed=0)
+    with pytest.raises(ValueError, match="role"):
+        roles.logprobs("critic", *[torch.ones(1, 2, dtype=torch.long)] * 4)

@@ -10,11 +10,18 @@ inline version gives the same tensors as this module; ``03-ppo-rlhf`` imports th
     rm_ids, rm_att = right_padded(q_ids, q_mask, resp, r_mask, tok.pad_token_id)
     r = per_token_rewards(lp, ref_lp, r_mask, score, beta=0.05)             # (B, Tr)
     values = ValueModel(chatty)(ids, att)                                   # (B, T)
+
+``03-ppo-rlhf`` writes the PPO-RLHF loop out and asserts that :func:`train_ppo_rlhf` takes
+the same steps; ``04-sharing-one-base`` runs it on two ways of holding the four models
+(:class:`FourModels`, separate networks, and one base with adapters):
+
+    log = train_ppo_rlhf(FourModels(policy, value_model, reference, reward_model), tok, tasks, cfg, seed=0)
 """
 from __future__ import annotations
 
 import copy
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -122,3 +129,130 @@ class ValueModel(nn.Module):
     def forward(self, input_ids, attention_mask):
         h = self.body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state   # (B, T, H)
         return self.head(h).squeeze(-1)                                                      # (B, T)
+
+
+class FourModels:
+    """The four roles of PPO-RLHF as four separate networks, in the interface
+    :func:`train_ppo_rlhf` drives: ``sampler`` (the model that generates), ``logprobs(role, ...)``
+    for ``"policy"`` and ``"reference"``, ``values``, ``scores``, ``param_groups`` and ``train``."""
+
+    def __init__(self, policy, value_model, reference, reward_model):
+        for name, m in (("policy", policy), ("value_model", value_model), ("reference", reference),
+                        ("reward_model", reward_model)):
+            if not isinstance(m, nn.Module):
+                raise ValueError(f"{name} must be a torch.nn.Module, got {type(m).__name__}")
+        self.policy, self.value_model, self.reference, self.reward_model = policy, value_model, reference, reward_model
+
+    @property
+    def sampler(self):
+        return self.policy
+
+    def logprobs(self, role: str, q_ids, q_mask, resp, r_mask):
+        if role not in ("policy", "reference"):
+            raise ValueError(f"role must be 'policy' or 'reference', got {role!r}")
+        return response_logprobs(self.policy if role == "policy" else self.reference, q_ids, q_mask, resp, r_mask)[1]
+
+    def values(self, ids, att):
+        return self.value_model(ids, att)
+
+    def scores(self, ids, att):
+        return self.reward_model(input_ids=ids, attention_mask=att).logits[:, 0].float()
+
+    def param_groups(self, lr: float, vf_lr: float) -> list[dict]:
+        return [{"params": list(self.policy.parameters()), "lr": lr},
+                {"params": list(self.value_model.parameters()), "lr": vf_lr}]
+
+    def train(self, mode: bool = True):
+        self.policy.train(mode)
+        self.value_model.train(mode)
+
+
+PPO_KEYS = ("iterations", "n_prompts", "per_prompt", "max_new_tokens", "beta", "lr", "vf_lr", "gamma", "lam",
+            "epochs", "n_minibatches", "clip", "vf_clip", "vf_coef", "max_grad_norm")
+
+
+def train_ppo_rlhf(roles, tokenizer, tasks: list, cfg: dict, seed: int, desc: str = "PPO-RLHF",
+                   progress: bool = True) -> dict:
+    """PPO-RLHF as ``03-ppo-rlhf`` writes it out: per iteration, collect ``n_prompts x per_prompt``
+    responses (four forward passes, per-token rewards ``-beta k1`` plus the score at the last
+    token), GAE over the response tokens, then ``epochs`` passes of ``n_minibatches`` shuffled
+    mini-batches with the clipped policy loss and the clipped value loss. ``roles`` holds the
+    models (:class:`FourModels` or anything with its interface); ``tasks`` are the prompts'
+    ``ChatTask``s (the true score is logged with ``utils.reward.true_score``). Returns the log:
+    one array entry per iteration, measured on the batch before its update."""
+    from tqdm.auto import tqdm
+
+    from .reward import true_score
+    from .rl import gae
+
+    if not isinstance(cfg, dict) or set(PPO_KEYS) - set(cfg):
+        raise ValueError(f"cfg must be a dict with the keys {', '.join(PPO_KEYS)}; "
+                         f"missing: {sorted(set(PPO_KEYS) - set(cfg)) if isinstance(cfg, dict) else 'all'}")
+    if not isinstance(tasks, list) or len(tasks) < cfg["n_prompts"]:
+        raise ValueError(f"tasks must be a list of at least n_prompts={cfg['n_prompts']} chat tasks")
+    seed = check_int("seed", seed, low=0)
+    c = cfg
+    im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
+
+    def texts_of(resp, r_mask):
+        return [tokenizer.decode([t for t in row[m.bool()].tolist() if t != im_end], skip_special_tokens=True)
+                for row, m in zip(resp.cpu(), r_mask.cpu())]
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    groups = roles.param_groups(c["lr"], c["vf_lr"])
+    opt = torch.optim.Adam(groups, eps=1e-5)
+    params = [p for g in groups for p in g["params"]]
+    B = c["n_prompts"] * c["per_prompt"]
+    mb_size = B // c["n_minibatches"]
+    log = {k: [] for k in ("RM score", "true score", "KL", "length", "value loss", "clip fraction")}
+    for it in tqdm(range(c["iterations"]), desc=desc, mininterval=1, disable=not progress):
+        # [1/3] collect: responses, old log-probs, reference log-probs, values, scores -> per-token rewards
+        batch = [tasks[i] for i in rng.choice(len(tasks), c["n_prompts"], replace=False)]
+        roles.train(False)
+        q_ids, q_mask, resp, r_mask = rollout(roles.sampler, tokenizer, [t.prompt for t in batch], c["per_prompt"],
+                                              seed=seed * 1000 + it, max_new_tokens=c["max_new_tokens"])
+        ids, att = torch.cat([q_ids, resp], 1), torch.cat([q_mask, r_mask], 1)
+        Tq, m = q_ids.shape[1], r_mask.float()
+        with torch.no_grad():
+            old_lp = roles.logprobs("policy", q_ids, q_mask, resp, r_mask)
+            ref_lp = roles.logprobs("reference", q_ids, q_mask, resp, r_mask)
+            old_v = roles.values(ids, att)[:, Tq - 1:-1] * m
+            ids_r, att_r = right_padded(q_ids, q_mask, resp, r_mask, tokenizer.pad_token_id)
+            score = roles.scores(ids_r.to(ids.device), att_r.to(ids.device))
+        rewards = per_token_rewards(old_lp, ref_lp, m, score, c["beta"])
+        # [2/3] advantages: GAE over the response tokens, value targets, whitening over real tokens
+        values = np.vstack([old_v.T.cpu().numpy(), np.zeros((1, B))])
+        adv = torch.as_tensor(gae(rewards.T.cpu().numpy(), values, gamma=c["gamma"], lam=c["lam"]).T,
+                              dtype=torch.float32, device=m.device) * m
+        returns = adv + old_v
+        mean = adv.sum() / m.sum()
+        std = (((adv - mean) ** 2 * m).sum() / m.sum()).sqrt()
+        adv_w = (adv - mean) / (std + 1e-8) * m
+        # [3/3] epochs of shuffled mini-batches: clipped policy loss + clipped value loss
+        roles.train(True)
+        clipped, v_losses = [], []
+        for epoch in range(c["epochs"]):
+            perm = torch.randperm(B)
+            for start in range(0, B, mb_size):
+                i = perm[start:start + mb_size]
+                mi = m[i]
+                lp = roles.logprobs("policy", q_ids[i], q_mask[i], resp[i], r_mask[i])
+                ratio = torch.exp(lp - old_lp[i])
+                pg = torch.max(-adv_w[i] * ratio, -adv_w[i] * ratio.clamp(1 - c["clip"], 1 + c["clip"]))
+                loss_pi = (pg * mi).sum() / mi.sum()
+                v = roles.values(ids[i], att[i])[:, Tq - 1:-1]
+                v_clip = old_v[i] + (v - old_v[i]).clamp(-c["vf_clip"], c["vf_clip"])
+                loss_v = 0.5 * (torch.max((v - returns[i]) ** 2, (v_clip - returns[i]) ** 2) * mi).sum() / mi.sum()
+                loss = loss_pi + c["vf_coef"] * loss_v
+                opt.zero_grad(); loss.backward()
+                nn.utils.clip_grad_norm_(params, c["max_grad_norm"]); opt.step()
+                clipped.append(((((ratio - 1).abs() > c["clip"]).float() * mi).sum() / mi.sum()).item())
+                v_losses.append(loss_v.item())
+        log["RM score"].append(score.mean().item())
+        log["true score"].append(true_score([t for t in batch for _ in range(c["per_prompt"])], texts_of(resp, r_mask)).mean())
+        log["KL"].append(((old_lp - ref_lp) * m).sum(1).mean().item())
+        log["length"].append(m.sum(1).mean().item())
+        log["value loss"].append(np.mean(v_losses)); log["clip fraction"].append(np.mean(clipped))
+    roles.train(False)
+    return {k: np.array(v) for k, v in log.items()}
