@@ -54,10 +54,9 @@ def test_peak_bytes_sees_a_freed_buffer():
         del b
         c = torch.zeros(500, 1000)           # 2 MB after the free: 6 MB held at the end
         return a, c
-    (a, c), peak = peak_bytes(run)
-    assert peak == 12_000_000
-    _, held = forward_bytes(run)
-    assert held == 6_000_000
+    (a, c), peak, held = peak_bytes(run)
+    assert peak == 12_000_000 and held == 6_000_000
+    assert forward_bytes(run)[1] == held
 
 
 def test_peak_bytes_rejects_a_non_callable():

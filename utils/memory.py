@@ -2,7 +2,7 @@
 
     out, per_module = saved_tensor_bytes(lambda: model(x).sum(), modules={"fc1": model.fc1}, exclude=model.parameters())
     out, held = forward_bytes(lambda: model(x).sum())
-    out, peak = peak_bytes(lambda: train_one_step())
+    out, peak, held = peak_bytes(lambda: train_one_step())
 
 :func:`saved_tensor_bytes` counts the tensors autograd saves for backward (through
 ``torch.autograd.graph.saved_tensors_hooks``), each storage once, and attributes each to
@@ -11,7 +11,7 @@ the innermost named module running when it was saved. It cannot see inside
 :func:`forward_bytes` measures the memory the forward pass allocated and did not free
 (outputs and saved activations), from ``torch.profiler``'s allocation records; it sees
 everything, checkpointed regions included. :func:`peak_bytes` replays the same records
-in time order and returns the highest total reached while ``run`` ran. Python's ``tracemalloc`` sees neither: torch
+in time order and returns the highest total reached while ``run`` ran, and the total left at the end. Python's ``tracemalloc`` sees neither: torch
 allocates outside Python's allocator.
 """
 from __future__ import annotations
@@ -83,21 +83,24 @@ def forward_bytes(run: Callable[[], object]) -> tuple[object, int]:
     return out, int(sum(e.self_cpu_memory_usage for e in prof.events()))
 
 
-def peak_bytes(run: Callable[[], object]) -> tuple[object, int]:
-    """Run ``run()`` and return its result and the peak of the CPU memory it had allocated
-    and not yet freed, from the profiler's allocation and free records in time order.
+def peak_bytes(run: Callable[[], object]) -> tuple[object, int, int]:
+    """Run ``run()`` and return its result, the peak of the CPU memory it had allocated and
+    not yet freed, and what it still held when it returned (as :func:`forward_bytes`), from
+    the profiler's allocation and free records in time order.
     Memory allocated before ``run`` started is not counted: to measure models, optimisers and
-    a training step together, create them inside ``run``. Allocations freed inside the same
-    operator are netted within it, so very short-lived temporaries can be missed."""
+    a training step together, create them inside ``run``."""
     if not callable(run):
         raise ValueError("run must be a function of no arguments")
     from torch.profiler import ProfilerActivity, profile
 
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         out = run()
-    records = sorted((e.time_range.start, e.self_cpu_memory_usage) for e in prof.events() if e.self_cpu_memory_usage)
+    try:   # the raw allocation records: every allocation and free, fast to read even for long runs
+        records = sorted((e.start_ns(), e.nbytes()) for e in prof.profiler.kineto_results.events() if e.name() == "[memory]")
+    except AttributeError:   # a torch without them: the per-operator totals (slow to build for long runs)
+        records = sorted((e.time_range.start, e.self_cpu_memory_usage) for e in prof.events() if e.self_cpu_memory_usage)
     total = peak = 0
     for _, nbytes in records:
         total += nbytes
         peak = max(peak, total)
-    return out, int(peak)
+    return out, int(peak), int(total)
