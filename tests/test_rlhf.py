@@ -149,3 +149,16 @@ def test_train_ppo_rlhf_names_bad_arguments(tok, lm):
         train_ppo_rlhf(roles, tok, [], PPO_CFG, seed=0)
     with pytest.raises(ValueError, match="role"):
         roles.logprobs("critic", *[torch.ones(1, 2, dtype=torch.long)] * 4)
+
+
+def test_response_texts_stop_at_the_mask_and_drop_the_closing_token(tok):
+    from utils.rlhf import response_texts
+
+    end = tok.convert_tokens_to_ids("<|im_end|>")
+    ids = tok("Answer: 5", add_special_tokens=False)["input_ids"]
+    resp = torch.tensor([ids + [end, ids[0]], ids + [ids[0], ids[0]]])
+    r_mask = torch.tensor([[1] * (len(ids) + 1) + [0], [1] * (len(ids) + 2)])
+    texts = response_texts(tok, resp, r_mask)
+    assert texts[0] == tok.decode(ids) and texts[1] == tok.decode(ids + [ids[0], ids[0]])
+    with pytest.raises(ValueError, match="r_mask"):
+        response_texts(tok, resp, r_mask[:, :2])

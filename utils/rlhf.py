@@ -78,6 +78,14 @@ def rollout(model, tokenizer, prompts: list, per_prompt: int, seed: int, max_new
     return q_ids, q_mask, resp, r_mask
 
 
+def response_texts(tokenizer, resp, r_mask, end_token: str = "<|im_end|>") -> list[str]:
+    """The texts of the responses: the tokens ``r_mask`` keeps, without ``end_token``."""
+    _check_pair("resp", resp, "r_mask", r_mask)
+    end = tokenizer.convert_tokens_to_ids(end_token)
+    return [tokenizer.decode([t for t in row[m.bool()].tolist() if t != end], skip_special_tokens=True)
+            for row, m in zip(resp.cpu(), r_mask.cpu())]
+
+
 def response_logprobs(model, q_ids, q_mask, resp, r_mask):
     """Log-softmax over the vocabulary at every response position ``(B, Tr, V)``, and the
     sampled tokens' log-probs ``(B, Tr)``; the model reads prompt and response together."""
@@ -192,12 +200,6 @@ def train_ppo_rlhf(roles, tokenizer, tasks: list, cfg: dict, seed: int, desc: st
         raise ValueError(f"tasks must be a list of at least n_prompts={cfg['n_prompts']} chat tasks")
     seed = check_int("seed", seed, low=0)
     c = cfg
-    im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
-
-    def texts_of(resp, r_mask):
-        return [tokenizer.decode([t for t in row[m.bool()].tolist() if t != im_end], skip_special_tokens=True)
-                for row, m in zip(resp.cpu(), r_mask.cpu())]
-
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     groups = roles.param_groups(c["lr"], c["vf_lr"])
@@ -250,7 +252,7 @@ def train_ppo_rlhf(roles, tokenizer, tasks: list, cfg: dict, seed: int, desc: st
                 clipped.append(((((ratio - 1).abs() > c["clip"]).float() * mi).sum() / mi.sum()).item())
                 v_losses.append(loss_v.item())
         log["RM score"].append(score.mean().item())
-        log["true score"].append(true_score([t for t in batch for _ in range(c["per_prompt"])], texts_of(resp, r_mask)).mean())
+        log["true score"].append(true_score([t for t in batch for _ in range(c["per_prompt"])], response_texts(tokenizer, resp, r_mask)).mean())
         log["KL"].append(((old_lp - ref_lp) * m).sum(1).mean().item())
         log["length"].append(m.sum(1).mean().item())
         log["value loss"].append(np.mean(v_losses)); log["clip fraction"].append(np.mean(clipped))
