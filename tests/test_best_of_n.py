@@ -7,22 +7,6 @@ from utils.sft import sft_config, sft_splits
 from utils.world.arithmetic import Problem, trace
 
 
-@pytest.fixture(scope="module")
-def tok():
-    from utils.tokenizer import train_tokenizer
-    from utils.zoo import tokenizer_texts
-
-    return train_tokenizer(tokenizer_texts()[:2000], vocab_size=400)
-
-
-@pytest.fixture(scope="module")
-def lm(tok):
-    from utils.models import make_model, model_config
-
-    return make_model(model_config(len(tok), "quick", hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                                   num_attention_heads=2, num_key_value_heads=1)).eval()
-
-
 def test_heldout_additions_are_unseen_two_digit_and_repeatable():
     cfg = sft_config("quick")
     seen = {t.item for t in sft_splits(cfg)["train"] if t.kind == "arithmetic"}
@@ -74,6 +58,7 @@ def test_sequence_logprob_matches_a_manual_sum(tok, lm):
             lp = torch.log_softmax(lm(torch.tensor([ids])).logits[0, :-1], -1)
         want = lp[torch.arange(plen - 1, len(ids) - 1), torch.tensor(ids[plen:])].sum().item()
         assert got[i] == pytest.approx(want, abs=1e-4)
+    assert np.allclose(B.sequence_logprob(lm, tok, p, texts, batch=2), got, atol=1e-4), "right padding changes nothing"
     with pytest.raises(ValueError, match="texts"):
         B.sequence_logprob(lm, tok, p, texts[:1])
 

@@ -10,22 +10,6 @@ CFG = dict(iterations=2, n_prompts=2, group=2, max_new_tokens=6, beta=0.04, lr=1
            clip=0.2, loss_type="grpo")
 
 
-@pytest.fixture(scope="module")
-def tok():
-    from utils.tokenizer import train_tokenizer
-    from utils.zoo import tokenizer_texts
-
-    return train_tokenizer(tokenizer_texts()[:2000], vocab_size=400)
-
-
-@pytest.fixture(scope="module")
-def lm(tok):
-    from utils.models import make_model, model_config
-
-    return make_model(model_config(len(tok), "quick", hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                                   num_attention_heads=2, num_key_value_heads=1)).eval()
-
-
 def test_group_advantages_are_centred_and_scaled_within_each_group():
     r = torch.tensor([1.0, 0.0, 0.0, 0.0, 2.0, 2.0, 2.0, 2.0])
     a = group_advantages(r, 4)

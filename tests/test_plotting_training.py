@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import utils
-from utils.plotting import PALETTE, plot_curves, smooth
+from utils.plotting import CYCLE, PALETTE, plot_curves, smooth, training_panels
 
 
 def test_palette_is_the_reference_colours():
@@ -27,6 +27,23 @@ def test_plot_curves():
         plot_curves({})
     with pytest.raises(ValueError, match="'x'"):
         plot_curves({"x": ([0, 1], [1, 2, 3])})
+
+
+def test_training_panels_draw_each_run_raw_and_smoothed_per_key():
+    import matplotlib.pyplot as plt
+
+    logs = {"a": {"loss": [3.0, 2.0, 1.0], "KL": [0, 1, 2]}, "b": {"loss": [1.0, 1.0, 1.0], "KL": [0, 0, 0]}}
+    fig = training_panels(logs, ["loss", "KL"], window=2, titles={"KL": "sequence KL"})
+    ax = fig.axes
+    assert [a.get_title() for a in ax] == ["loss", "sequence KL"]
+    lines = ax[0].get_lines()
+    assert len(lines) == 4 and lines[0].get_color() == lines[1].get_color() == CYCLE[0]
+    assert np.allclose(lines[1].get_ydata(), smooth([3.0, 2.0, 1.0], 2)) and list(lines[1].get_xdata()) == [1, 2, 3]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="'b' has no 'value loss'"):
+        training_panels({"a": {"value loss": [1]}, "b": {}}, ["value loss"])
+    with pytest.raises(ValueError, match="keys"):
+        training_panels(logs, "loss")
 
 
 def test_fit_records_losses_and_evals():

@@ -11,14 +11,6 @@ from utils.world.arithmetic import Problem
 from utils.world.preferences import rambling_answer, rude_answer
 
 
-@pytest.fixture(scope="module")
-def tok():
-    from utils.tokenizer import train_tokenizer
-    from utils.zoo import tokenizer_texts
-
-    return train_tokenizer(tokenizer_texts()[:2000], vocab_size=400)
-
-
 def test_rlhf_tasks_are_disjoint_from_the_chat_models_training_problems():
     from utils.sft import sft_config, sft_splits
 

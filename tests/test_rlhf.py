@@ -7,22 +7,6 @@ from utils.rlhf import per_token_rewards, response_logprobs, right_padded, rollo
 PROMPTS = [[{"role": "user", "content": "What is 2+3?"}], [{"role": "user", "content": "What is 12+30? Be brief."}]]
 
 
-@pytest.fixture(scope="module")
-def tok():
-    from utils.tokenizer import train_tokenizer
-    from utils.zoo import tokenizer_texts
-
-    return train_tokenizer(tokenizer_texts()[:2000], vocab_size=400)
-
-
-@pytest.fixture(scope="module")
-def lm(tok):
-    from utils.models import make_model, model_config
-
-    return make_model(model_config(len(tok), "quick", hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                                   num_attention_heads=2, num_key_value_heads=1)).eval()
-
-
 class Scripted(nn.Module):
     """A stand-in for a causal LM whose generate appends fixed responses (row by row)."""
 

@@ -18,12 +18,12 @@ import logging
 for _name in ("torchao", "torch.utils._pytree"):
     logging.getLogger(_name).setLevel(logging.ERROR)
 
-from .plotting import INK, PALETTE, explore, plot_curves, smooth, use_book_style
+from .plotting import INK, PALETTE, explore, plot_curves, smooth, training_panels, use_book_style
 from .profile import PROFILE_ENV, by_profile, get_device, get_profile, seed_everything, setup
 from .training import History, fit, warmup_cosine
 
 __all__ = [
-    "PALETTE", "INK", "explore", "plot_curves", "smooth", "use_book_style",
+    "PALETTE", "INK", "explore", "plot_curves", "smooth", "training_panels", "use_book_style",
     "PROFILE_ENV", "by_profile", "get_device", "get_profile", "seed_everything", "setup",
     "History", "fit", "warmup_cosine", "load", "info",
 ]

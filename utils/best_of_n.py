@@ -95,6 +95,8 @@ def response_ids(tokenizer, problem: Problem, text: str, close: bool = True) -> 
 def sequence_logprob(model, tokenizer, problems: list[Problem], texts: list[str], batch: int = 256) -> np.ndarray:
     """Each response's log-likelihood under ``model``, ``sum_t log p(y_t | x, y_<t)`` over
     its tokens and the closing ``<|im_end|>`` (one right-padded forward per batch)."""
+    from .reward import pad_right
+
     problems = _check_problems(problems)
     if not isinstance(texts, list) or len(texts) != len(problems):
         raise ValueError("texts must be a list of strings, one per problem")
@@ -105,14 +107,9 @@ def sequence_logprob(model, tokenizer, problems: list[Problem], texts: list[str]
     out = []
     for i in range(0, len(enc), batch):
         chunk = enc[i:i + batch]
-        width = max(len(s) for s, _ in chunk)
-        ids = torch.full((len(chunk), width), tokenizer.pad_token_id, dtype=torch.long)
-        att = torch.zeros_like(ids)
-        resp = torch.zeros((len(chunk), width), dtype=torch.bool)
-        for r, (s, plen) in enumerate(chunk):
-            ids[r, :len(s)] = torch.tensor(s)
-            att[r, :len(s)] = 1
-            resp[r, plen:len(s)] = True
+        ids, att = pad_right([s for s, _ in chunk], tokenizer.pad_token_id)
+        plen = torch.tensor([n for _, n in chunk])
+        resp = (torch.arange(ids.shape[1])[None] >= plen[:, None]) & att.bool()   # the response's tokens
         logits = model(input_ids=ids.to(dev), attention_mask=att.to(dev)).logits[:, :-1].float().cpu()
         lp = torch.log_softmax(logits, -1).gather(-1, ids[:, 1:, None]).squeeze(-1)
         out.append((lp * resp[:, 1:]).sum(1))
@@ -197,6 +194,8 @@ def accuracy_vs_n(answers: list[list], truth, ns: list[int], scores: dict | None
 def step_checks(problems: list[Problem], texts: list[str]) -> list[list[bool]]:
     """Per trace, whether each step so far is right *and* all steps before it were (the
     prefix is still on a right path), from :func:`utils.world.check_trace`."""
+    from .reward import pad_right
+
     problems = _check_problems(problems)
     if not isinstance(texts, list) or len(texts) != len(problems):
         raise ValueError("texts must be a list of strings, one per problem")

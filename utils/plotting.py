@@ -59,6 +59,36 @@ def smooth(values: Sequence[float], window: int = 10) -> np.ndarray:
     return (c[idx] - c[lo]) / (idx - lo)
 
 
+def training_panels(logs: Mapping[str, Mapping[str, Sequence[float]]], keys: Sequence[str], *, window: int = 4,
+                    titles: Mapping[str, str] | None = None):
+    """One panel per key of a training log, one colour per run: each run's values per
+    iteration (faint) and their trailing mean over ``window`` iterations (thick).
+
+    ``logs`` maps a run's name to its log (key -> one value per iteration). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    if not isinstance(logs, Mapping) or not logs:
+        raise ValueError("logs must be a non-empty mapping of run name -> log")
+    if isinstance(keys, str) or not keys:
+        raise ValueError(f"keys must be a non-empty sequence of log keys, got {keys!r}")
+    for name, lg in logs.items():
+        missing = [k for k in keys if k not in lg]
+        if missing:
+            raise ValueError(f"log {name!r} has no {', '.join(map(repr, missing))}")
+    titles = titles or {}
+    fig, ax = plt.subplots(1, len(keys), figsize=(15, 3), squeeze=False)
+    for (name, lg), col in zip(logs.items(), CYCLE):
+        for a, k in zip(ax[0], keys):
+            x = np.arange(1, len(lg[k]) + 1)
+            a.plot(x, lg[k], color=col, alpha=0.35, lw=1)
+            a.plot(x, smooth(lg[k], window), color=col, lw=2, label=name)
+            a.set_title(titles.get(k, k), fontsize=9)
+            a.set_xlabel("iteration")
+    ax[0, 0].legend(fontsize=8)
+    plt.tight_layout()
+    return fig
+
+
 def plot_curves(curves: Mapping[str, Sequence[float] | tuple[Sequence[float], Sequence[float]]],
                 *, ax=None, xlabel: str = "step", ylabel: str = "", title: str = "",
                 smooth_window: int = 1, logy: bool = False):
