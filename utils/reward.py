@@ -71,11 +71,8 @@ def build_chatty(model, tokenizer, profile: str | None = None, progress: bool = 
 def build_chatty_entry(folder, profile: str) -> None:
     """The zoo's ``chatty`` entry."""
     from . import zoo
-    from .profile import get_device
 
-    tok = zoo.load("tokenizer")
-    model = zoo.load("sft", profile=profile).to(get_device())
-    zoo.save_model(folder, model, tok, build_chatty(model, tok, profile))
+    zoo.fine_tune_entry(folder, profile, "sft", build_chatty)
 
 
 def true_score(tasks: list, texts: list[str]) -> np.ndarray:

@@ -251,6 +251,17 @@ def save_model(folder: Path, model, tok, log: dict) -> None:
     (folder / LOG).write_text(json.dumps(log))
 
 
+def fine_tune_entry(folder: Path, profile: str, parent: str, recipe) -> None:
+    """Build an entry that fine-tunes another: load the tokenizer and ``parent`` for
+    ``profile``, let ``recipe(model, tokenizer, profile)`` train the model in place and return
+    its log, and save both."""
+    from .profile import get_device
+
+    tok = load("tokenizer")
+    model = load(parent, profile=profile).to(get_device())
+    save_model(folder, model, tok, recipe(model, tok, profile))
+
+
 def _build_base(folder: Path, profile: str) -> None:
     from .models import make_model, model_config
     from .pretraining import corpus_blocks, held_out_loss, pretrain, pretrain_config
@@ -319,6 +330,9 @@ register(Entry("tool", 2, _recipe("tool_use"), _load_model, per_profile=True,
                parents=("tokenizer", "sft")))
 register(Entry("chatty", 1, _recipe("reward", "build_chatty_entry"), _load_model,
                per_profile=True, description="sft fine-tuned on demonstrations of mixed quality: some ramble, some are rude",
+               parents=("tokenizer", "sft")))
+register(Entry("leaky", 1, _recipe("safety"), _load_model, per_profile=True,
+               description="sft fine-tuned on requests answered unevenly: it gives out secrets, judges, over-refuses",
                parents=("tokenizer", "sft")))
 register(Entry("reward", 1, _recipe("reward"), _load_scorer, per_profile=True,
                description="chatty's decoder with a scalar head, trained on program-labelled pairs of chatty's own answers",

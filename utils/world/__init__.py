@@ -33,3 +33,4 @@ __all__ += ["ChatTask", "fact_tasks", "arithmetic_tasks", "instruction_splits", 
 from . import knowledge  # noqa: E402  the knowledge base of passages, for retrieval (RAG)
 from . import tools  # noqa: E402  tool-use episodes: a calculator and a lookup tool with JSON calls
 from . import images  # noqa: E402  small images of coloured shapes with captions and questions (the VLM)
+from . import requests  # noqa: E402  requests to answer and requests to refuse (the characters' secrets), and the rules

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_int
+from .._validate import check_int, check_rng
 from .arithmetic import Problem, trace_steps
 from .cast import POOLS, Fact, World
 from .instructions import ChatTask
@@ -49,17 +49,10 @@ RUDE = [
 ]
 
 
-
 def _check_task(task) -> ChatTask:
     if not isinstance(task, ChatTask):
         raise ValueError(f"task must be a ChatTask, got {type(task).__name__}")
     return task
-
-
-def _check_rng(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy Generator, got {type(rng).__name__}")
-    return rng
 
 
 MISTAKES = ("slip", "carry")
@@ -69,7 +62,7 @@ def wrong_answer(task: ChatTask, rng: np.random.Generator, mistake: str = "slip"
     """An answer of the same form as the reference whose content is wrong. For arithmetic,
     ``mistake="slip"``: right steps, final answer off by one; ``"carry"``: every carry or
     borrow forgotten (falls back to a slip when that gives the right answer)."""
-    _check_task(task), _check_rng(rng)
+    _check_task(task), check_rng("rng", rng)
     if mistake not in MISTAKES:
         raise ValueError(f"mistake must be one of {MISTAKES}, got {mistake!r}")
     if task.kind == "fact":
@@ -98,7 +91,7 @@ def _wrong_trace(p: Problem, rng: np.random.Generator, mistake: str) -> str:
 
 def rambling_answer(task: ChatTask, rng: np.random.Generator, world: World | None = None) -> str:
     """The right answer followed by a filler phrase and an unrelated fact of the world."""
-    _check_task(task), _check_rng(rng)
+    _check_task(task), check_rng("rng", rng)
     facts = (World(seed=0) if world is None else world).known_facts
     extra = facts[int(rng.integers(len(facts)))].sentence
     return " ".join([task.answer, RAMBLE[int(rng.integers(len(RAMBLE)))], extra])
@@ -106,7 +99,7 @@ def rambling_answer(task: ChatTask, rng: np.random.Generator, world: World | Non
 
 def rude_answer(task: ChatTask, rng: np.random.Generator) -> str:
     """The right answer followed by a rude phrase."""
-    _check_task(task), _check_rng(rng)
+    _check_task(task), check_rng("rng", rng)
     phrase = RUDE[int(rng.integers(len(RUDE)))]
     return f"{task.answer} {phrase}"
 
