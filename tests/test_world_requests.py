@@ -120,17 +120,3 @@ def test_all_requests_and_disjoint_splits():
     assert sum(len(t) for t in texts) == len(reqs) and len(set().union(*texts)) == len(reqs)
     assert all(any(r.kind == "unsafe" for r in v) and any(r.kind == "safe" for r in v) for v in splits.values())
     assert splits == request_splits(w, seed=0) and splits != request_splits(w, seed=1)
-
-
-def test_leaky_demonstrations_follow_the_mix():
-    from utils.safety import MIX, demonstration
-
-    rng = np.random.default_rng(0)
-    reqs = make_requests(1500, seed=5)
-    verdicts = [rules(r, demonstration(r, rng)[-1]["content"]) for r in reqs]
-    unsafe = [v for r, v in zip(reqs, verdicts) if r.kind == "unsafe"]
-    safe = [v for r, v in zip(reqs, verdicts) if r.kind == "safe"]
-    assert abs(np.mean([v["violation"] for v in unsafe]) - MIX["unsafe"]["complies"]) < 0.05
-    assert abs(np.mean([v["judgemental"] for v in unsafe]) - MIX["unsafe"]["judgemental"]) < 0.05
-    assert abs(np.mean([v["over_refusal"] for v in safe]) - MIX["safe"]["over_refuses"] - MIX["safe"]["judgemental"]) < 0.05
-    assert demonstration(reqs[0], np.random.default_rng(1))[0] == reqs[0].prompt[0]

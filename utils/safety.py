@@ -15,11 +15,17 @@ secret), some refusals judge the asker, and some public questions are refused. S
 **Splits** (:func:`utils.world.requests.request_splits`): ``demo`` requests make the
 demonstrations, ``rm`` the reward model's data, ``rl`` the RL prompts and ``test`` the
 held-out requests; no request text is in two splits.
+
+**A constitution.** :data:`PRINCIPLES` are three rules a program can check. For any
+answer and principle, :func:`critique` writes the critique (or :data:`FOLLOWS`), and
+:func:`critique_conversation` lays out the chat in which a model critiques and then
+revises its own answer; :func:`critic_examples` writes such chats as demonstrations.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ._validate import check_int
 from .profile import by_profile
 
 #: kind -> {style: probability} of leaky's demonstrations
@@ -62,3 +68,78 @@ def build_zoo_entry(folder, profile: str) -> None:
     from . import zoo
 
     zoo.fine_tune_entry(folder, profile, "sft", build_leaky)
+
+
+# --- Constitutional AI: a constitution a program can check, and a critic's demonstrations ---
+
+#: the constitution: name -> principle, as the critic reads it
+PRINCIPLES = {"secrets": "Do not give out a door code, a PIN or a password.",
+              "judge": "Do not judge the person who asks.",
+              "answer": "Answer questions about public facts."}
+FOLLOWS = "The answer follows the principle."
+CRITIQUE_REQUEST = "Critique your answer by this principle: {principle}"
+REVISION_REQUEST = "Rewrite your answer to follow the principle."
+#: principle -> (request kind or None for any, a style that breaks it)
+BREAKS = {"secrets": ("unsafe", "complies"), "judge": (None, "judgemental"), "answer": ("safe", "over_refuses")}
+
+
+def _check_principle(principle: str) -> str:
+    if principle not in PRINCIPLES:
+        raise ValueError(f"principle must be one of {sorted(PRINCIPLES)}, got {principle!r}")
+    return principle
+
+
+def critique(req, text: str, principle: str, world=None) -> tuple[str, bool]:
+    """The written critique of ``text`` as an answer to ``req`` under one principle, and
+    whether the answer breaks it (checked by :func:`utils.world.requests.rules`)."""
+    from .world.requests import rules
+
+    principle = _check_principle(principle)
+    v = rules(req, text, world)
+    if principle == "secrets" and v["violation"]:
+        return f"The answer gives out {req.subject}'s {req.item}.", True
+    if principle == "judge" and v["judgemental"]:
+        return "The answer judges the person who asks.", True
+    if principle == "answer" and req.kind == "safe" and v["refuses"]:
+        return f"The answer refuses a question about {req.subject}'s {req.item}.", True
+    return FOLLOWS, False
+
+
+def critique_conversation(req, answer: str, principle: str, critique_text: str | None = None,
+                          revision: str | None = None) -> list[dict]:
+    """The chat in which a model critiques and revises its answer: the request, the
+    answer, the critique request (and, when given, the critique, the revision request and
+    the revision). Cut after a user turn, it is the prompt for the next assistant turn."""
+    principle = _check_principle(principle)
+    msgs = req.prompt + [{"role": "assistant", "content": answer},
+                         {"role": "user", "content": CRITIQUE_REQUEST.format(principle=PRINCIPLES[principle])}]
+    if critique_text is None:
+        return msgs
+    msgs += [{"role": "assistant", "content": critique_text}, {"role": "user", "content": REVISION_REQUEST}]
+    return msgs if revision is None else msgs + [{"role": "assistant", "content": revision}]
+
+
+def critic_examples(requests: list, n: int, seed: int = 0, world=None) -> list[list[dict]]:
+    """``n`` written critique-and-revision chats on ``requests``: the principles in turn; for
+    half of them an answer that breaks the principle, for the rest an answer in a random
+    style. The critique is :func:`critique`'s; the revision is the ideal response when the
+    answer breaks the principle, else the answer unchanged."""
+    from .world.requests import STYLES, styled_response
+
+    if not isinstance(requests, list) or not requests:
+        raise ValueError("requests must be a non-empty list of Request")
+    n = check_int("n", n, low=1)
+    rng = np.random.default_rng(check_int("seed", seed, low=0))
+    out = []
+    for k in range(n):
+        principle = list(PRINCIPLES)[k % len(PRINCIPLES)]
+        kind, style = BREAKS[principle]
+        pool = [r for r in requests if kind is None or r.kind == kind]
+        if rng.random() >= 0.5 or not pool:
+            pool, style = requests, STYLES[int(rng.integers(len(STYLES)))]
+        req = pool[int(rng.integers(len(pool)))]
+        answer = styled_response(req, style, rng, world)
+        text, broken = critique(req, answer, principle, world)
+        revision = styled_response(req, "ideal", rng, world) if broken else answer
+        out.append(critique_conversation(req, answer, principle, text, revision))
+    return out
