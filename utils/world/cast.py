@@ -91,3 +91,11 @@ class World:
     def __repr__(self) -> str:
         return (f"World(seed={self.seed}, characters={len(self.characters)}, "
                 f"facts={len(self.facts)}, held_out={len(self.held_out_facts)})")
+
+
+def check_world(world) -> World:
+    """``world``, or the seed-0 world when it is None; anything else raises a clear error."""
+    world = World(seed=0) if world is None else world
+    if not isinstance(world, World):
+        raise ValueError(f"world must be a World, got {type(world).__name__}")
+    return world

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import check_int
-from .cast import COLOURS, OBJECTS, Fact, World
+from .cast import COLOURS, OBJECTS, Fact, World, check_world as _check_world
 from .instructions import ChatTask
 
 SPLITS = ("train", "test")
@@ -44,13 +44,6 @@ class Passage:
     doc_id: str
     index: int
     text: str
-
-
-def _check_world(world):
-    world = World(seed=0) if world is None else world
-    if not isinstance(world, World):
-        raise ValueError(f"world must be a World, got {type(world).__name__}")
-    return world
 
 
 def knowledge_base(world: World | None = None, seed: int = 0, held_out: bool = True) -> list[Document]:
