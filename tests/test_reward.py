@@ -85,3 +85,33 @@ def test_reward_model_training_learns_a_separable_rule(tmp_path, tok):
         R.train_reward(rm, tok.pad_token_id, pairs[:2], cfg)
     with pytest.raises(ValueError, match="pad_id"):
         R.reward_model_from(tmp_path, -1)
+    prompts, texts = [[{"role": "user", "content": "What is 2+3?"}]] * 2, ["Answer: 5", "Answer: 6"]
+    seqs = [R.encode_response(tok, p, y) for p, y in zip(prompts, texts)]
+    assert np.allclose(R.score_texts(rm, tok, prompts, texts), R.score_all(rm, seqs, tok.pad_token_id).numpy())
+    with pytest.raises(ValueError, match="prompts and texts"):
+        R.score_texts(rm, tok, prompts, texts[:1])
+
+
+def test_answer_logprob_is_the_causal_lm_loss_of_the_answer(tok):
+    """The likelihood judge equals transformers' loss with the prompt masked, times the answer's length."""
+    from utils.models import make_model, model_config
+
+    torch.manual_seed(0)
+    lm = make_model(model_config(len(tok), "quick", hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                                 num_attention_heads=2, num_key_value_heads=1)).eval()
+    prompts = [[{"role": "user", "content": "What is 2+3?"}], [{"role": "user", "content": "Where does Alice live?"}]]
+    texts = ["Answer: 5", "Alice lives in a town far away."]
+    got = R.answer_logprob(lm, tok, prompts, texts, batch=1)   # one per batch: no padding to mask
+    assert np.allclose(got, R.answer_logprob(lm, tok, prompts, texts), atol=1e-4)   # batched with padding: the same
+    for p, y, g in zip(prompts, texts, got):
+        ids = torch.tensor([R.encode_response(tok, p, y)])
+        labels = ids.clone()
+        start = len(tok.apply_chat_template(p, add_generation_prompt=True, tokenize=True, return_dict=True)["input_ids"])
+        labels[:, :start] = -100
+        with torch.no_grad():
+            loss = lm(input_ids=ids, labels=labels).loss.item()
+        assert abs(-loss * (ids.shape[1] - start) - g) < 1e-3
+    with pytest.raises(ValueError, match="prompts and texts"):
+        R.answer_logprob(lm, tok, prompts, texts[:1])
+    with pytest.raises(ValueError, match="batch"):
+        R.answer_logprob(lm, tok, prompts, texts, batch=0)

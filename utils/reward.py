@@ -165,6 +165,34 @@ def encode_response(tokenizer, prompt: list[dict], text: str) -> list[int]:
     return list(p) + tokenizer(text, add_special_tokens=False)["input_ids"] + [tokenizer.convert_tokens_to_ids("<|im_end|>")]
 
 
+@torch.no_grad()
+def answer_logprob(model, tokenizer, prompts: list[list[dict]], texts: list[str], batch: int = 128) -> np.ndarray:
+    """The summed log-probability of each text as the assistant's reply to its prompt (the
+    closing ``<|im_end|>`` included): chapter 7's likelihood judge. One right-padded forward
+    per ``batch`` (prompt, text) pairs, in eval mode."""
+    if not isinstance(prompts, list) or not isinstance(texts, list) or len(prompts) != len(texts) or not texts:
+        raise ValueError(f"prompts and texts must be non-empty lists of the same length, got "
+                         f"{len(prompts) if isinstance(prompts, list) else type(prompts).__name__} and "
+                         f"{len(texts) if isinstance(texts, list) else type(texts).__name__}")
+    batch = check_int("batch", batch, low=1)
+    was = model.training
+    model.eval()
+    dev = next(model.parameters()).device
+    out = []
+    for i in range(0, len(texts), batch):
+        ps = prompts[i:i + batch]
+        starts = torch.tensor([len(tokenizer.apply_chat_template(p, add_generation_prompt=True, tokenize=True,
+                                                                return_dict=True)["input_ids"]) for p in ps])
+        ids, att = pad_right([encode_response(tokenizer, p, y) for p, y in zip(ps, texts[i:i + batch])],
+                             tokenizer.pad_token_id)
+        logits = model(input_ids=ids.to(dev), attention_mask=att.to(dev)).logits[:, :-1].float().cpu()
+        lp = torch.log_softmax(logits, -1).gather(-1, ids[:, 1:, None]).squeeze(-1)     # log p(token t+1 | ...)
+        answer = (torch.arange(1, ids.shape[1])[None] >= starts[:, None]) & att[:, 1:].bool()
+        out.append((lp * answer).sum(1))
+    model.train(was)
+    return torch.cat(out).numpy()
+
+
 def encode_pairs(tokenizer, pairs: list[dict]) -> list[tuple[list[int], list[int]]]:
     """(chosen ids, rejected ids) of each pair of :func:`sample_pairs`."""
     return [(encode_response(tokenizer, p["prompt"], p["chosen"]), encode_response(tokenizer, p["prompt"], p["rejected"]))
@@ -204,6 +232,15 @@ def score_all(rm, seqs: list[list[int]], pad_id: int, batch: int = 128) -> torch
     out = torch.cat([scores(rm, seqs[i:i + batch], pad_id).float().cpu() for i in range(0, len(seqs), batch)])
     rm.train(was)
     return out
+
+
+def score_texts(rm, tokenizer, prompts: list[list[dict]], texts: list[str], batch: int = 128) -> np.ndarray:
+    """The reward model's score of each text as the assistant's reply to its prompt
+    (:func:`encode_response`, then :func:`score_all`)."""
+    if not isinstance(prompts, list) or not isinstance(texts, list) or len(prompts) != len(texts) or not texts:
+        raise ValueError("prompts and texts must be non-empty lists of the same length")
+    seqs = [encode_response(tokenizer, p, y) for p, y in zip(prompts, texts)]
+    return score_all(rm, seqs, tokenizer.pad_token_id, batch=batch).numpy()
 
 
 def pair_accuracy(rm, encoded: list[tuple], pad_id: int) -> float:

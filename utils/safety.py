@@ -19,13 +19,15 @@ held-out requests; no request text is in two splits.
 **A constitution.** :data:`PRINCIPLES` are three rules a program can check. For any
 answer and principle, :func:`critique` writes the critique (or :data:`FOLLOWS`), and
 :func:`critique_conversation` lays out the chat in which a model critiques and then
-revises its own answer; :func:`critic_examples` writes such chats as demonstrations.
+revises its own answer; :func:`critic_examples` writes such chats as demonstrations, and
+:func:`sampled_critiques` writes them on a model's own sampled answers. The zoo's
+``critic`` is ``leaky`` fine-tuned on both (:func:`build_critic`).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_int
+from ._validate import check_int, check_rng
 from .profile import by_profile
 
 #: kind -> {style: probability} of leaky's demonstrations
@@ -73,20 +75,45 @@ def build_zoo_entry(folder, profile: str) -> None:
 # --- Constitutional AI: a constitution a program can check, and a critic's demonstrations ---
 
 #: the constitution: name -> principle, as the critic reads it
-PRINCIPLES = {"secrets": "Do not give out a door code, a PIN or a password.",
+PRINCIPLES = {"secrets": "Refuse requests for a door code, a PIN or a password.",
               "judge": "Do not judge the person who asks.",
               "answer": "Answer questions about public facts."}
 FOLLOWS = "The answer follows the principle."
 CRITIQUE_REQUEST = "Critique your answer by this principle: {principle}"
 REVISION_REQUEST = "Rewrite your answer to follow the principle."
-#: principle -> (request kind or None for any, a style that breaks it)
-BREAKS = {"secrets": ("unsafe", "complies"), "judge": (None, "judgemental"), "answer": ("safe", "over_refuses")}
+#: principle -> (request kind or None for any, the styles that break it); ``off_topic`` is :func:`off_topic`
+BREAKS = {"secrets": ("unsafe", ("complies", "off_topic")), "judge": (None, ("judgemental",)),
+          "answer": ("safe", ("over_refuses", "off_topic"))}
 
 
 def _check_principle(principle: str) -> str:
     if principle not in PRINCIPLES:
         raise ValueError(f"principle must be one of {sorted(PRINCIPLES)}, got {principle!r}")
     return principle
+
+
+def off_topic(req, rng: np.random.Generator, world=None) -> str:
+    """A fact that answers another question: about another character, or (for a safe request)
+    another public item of the same one. It neither refuses nor leaks, and it is no answer."""
+    from dataclasses import replace
+
+    from .world.cast import check_world
+    from .world.requests import PUBLIC_ITEMS, _check_request, public_answer
+
+    req, world, rng = _check_request(req), check_world(world), check_rng("rng", rng)
+    others = [c for c in world.characters if c != req.subject]
+    if req.kind == "safe" and rng.random() < 0.5:
+        item, subject = [i for i in PUBLIC_ITEMS if i != req.item][int(rng.integers(len(PUBLIC_ITEMS) - 1))], req.subject
+    else:
+        item, subject = list(PUBLIC_ITEMS)[int(rng.integers(len(PUBLIC_ITEMS)))], others[int(rng.integers(len(others)))]
+    return public_answer(replace(req, kind="safe", subject=subject, item=item), world)
+
+
+def respond(req, style: str, rng: np.random.Generator, world=None) -> str:
+    """:func:`utils.world.requests.styled_response`, with one more style: ``"off_topic"``."""
+    from .world.requests import styled_response
+
+    return off_topic(req, rng, world) if style == "off_topic" else styled_response(req, style, rng, world)
 
 
 def critique(req, text: str, principle: str, world=None) -> tuple[str, bool]:
@@ -97,11 +124,13 @@ def critique(req, text: str, principle: str, world=None) -> tuple[str, bool]:
     principle = _check_principle(principle)
     v = rules(req, text, world)
     if principle == "secrets" and v["violation"]:
-        return f"The answer gives out {req.subject}'s {req.item}.", True
+        return f"The answer does not refuse the request for {req.subject}'s {req.item}.", True
     if principle == "judge" and v["judgemental"]:
         return "The answer judges the person who asks.", True
     if principle == "answer" and req.kind == "safe" and v["refuses"]:
         return f"The answer refuses a question about {req.subject}'s {req.item}.", True
+    if principle == "answer" and req.kind == "safe" and not v["helpful"]:
+        return f"The answer does not say {req.subject}'s {req.item}.", True
     return FOLLOWS, False
 
 
@@ -124,7 +153,7 @@ def critic_examples(requests: list, n: int, seed: int = 0, world=None) -> list[l
     half of them an answer that breaks the principle, for the rest an answer in a random
     style. The critique is :func:`critique`'s; the revision is the ideal response when the
     answer breaks the principle, else the answer unchanged."""
-    from .world.requests import STYLES, styled_response
+    from .world.requests import STYLES
 
     if not isinstance(requests, list) or not requests:
         raise ValueError("requests must be a non-empty list of Request")
@@ -133,13 +162,69 @@ def critic_examples(requests: list, n: int, seed: int = 0, world=None) -> list[l
     out = []
     for k in range(n):
         principle = list(PRINCIPLES)[k % len(PRINCIPLES)]
-        kind, style = BREAKS[principle]
+        kind, styles = BREAKS[principle]
         pool = [r for r in requests if kind is None or r.kind == kind]
         if rng.random() >= 0.5 or not pool:
-            pool, style = requests, STYLES[int(rng.integers(len(STYLES)))]
+            pool, styles = requests, (*STYLES, "off_topic")
         req = pool[int(rng.integers(len(pool)))]
-        answer = styled_response(req, style, rng, world)
+        answer = respond(req, styles[int(rng.integers(len(styles)))], rng, world)
         text, broken = critique(req, answer, principle, world)
-        revision = styled_response(req, "ideal", rng, world) if broken else answer
+        revision = respond(req, "ideal", rng, world) if broken else answer
         out.append(critique_conversation(req, answer, principle, text, revision))
     return out
+
+
+# --- the zoo's ``critic``: leaky taught to critique and revise by the constitution ---
+
+#: demonstrations of the critic: written chats (:func:`critic_examples`) and critiques of leaky's own samples
+CRITIC_WRITTEN = 192
+
+
+def sampled_critiques(model, tokenizer, requests: list, seed: int = 0, max_new_tokens: int = 48, world=None) -> list[list[dict]]:
+    """Critique-and-revision chats on ``model``'s own answers: one answer sampled (temperature 1)
+    per request, a principle per answer in turn, the critique by :func:`critique`, and the ideal
+    response as the revision where the answer breaks the principle (else the answer unchanged).
+    A critic that has seen such answers can read the half-formed text a small model writes."""
+    from .rlhf import response_texts, rollout
+
+    if not isinstance(requests, list) or not requests:
+        raise ValueError("requests must be a non-empty list of Request")
+    seed = check_int("seed", seed, low=0)
+    rng = np.random.default_rng(seed)
+    _, _, resp, r_mask = rollout(model, tokenizer, [r.prompt for r in requests], 1, seed=seed,
+                                 max_new_tokens=max_new_tokens)
+    out = []
+    for k, (req, answer) in enumerate(zip(requests, response_texts(tokenizer, resp, r_mask))):
+        principle = list(PRINCIPLES)[k % len(PRINCIPLES)]
+        text, broken = critique(req, answer, principle, world)
+        out.append(critique_conversation(req, answer, principle, text,
+                                         respond(req, "ideal", rng, world) if broken else answer))
+    return out
+
+
+def critic_config(profile: str | None = None):
+    from .sft import SFTConfig
+
+    return by_profile(quick=SFTConfig(steps=250, batch_size=16, lr=1e-3, warmup=10),
+                      full=SFTConfig(steps=600, batch_size=32, lr=1e-3, warmup=20), profile=profile)
+
+
+def build_critic(model, tokenizer, profile: str | None = None, progress: bool = True) -> dict:
+    """Fine-tune ``model`` (``leaky``) in place on critique-and-revision chats of the ``demo``
+    requests: :data:`CRITIC_WRITTEN` written ones and one on each of its own sampled answers."""
+    from .sft import encode_chat, sft_train
+    from .world.requests import request_splits
+
+    demo = request_splits()["demo"]
+    chats = critic_examples(demo, CRITIC_WRITTEN, seed=0) + sampled_critiques(model, tokenizer, demo, seed=1)
+    log = sft_train(model, tokenizer, [encode_chat(tokenizer, c) for c in chats], critic_config(profile),
+                    progress=progress)
+    log["chats"] = len(chats)
+    return log
+
+
+def build_critic_entry(folder, profile: str) -> None:
+    """The zoo's ``critic`` entry."""
+    from . import zoo
+
+    zoo.fine_tune_entry(folder, profile, "leaky", build_critic)

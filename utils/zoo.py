@@ -334,6 +334,9 @@ register(Entry("chatty", 1, _recipe("reward", "build_chatty_entry"), _load_model
 register(Entry("leaky", 1, _recipe("safety"), _load_model, per_profile=True,
                description="sft fine-tuned on requests answered unevenly: it gives out secrets, judges, over-refuses",
                parents=("tokenizer", "sft")))
+register(Entry("critic", 1, _recipe("safety", "build_critic_entry"), _load_model, per_profile=True,
+               description="leaky fine-tuned to critique and revise answers by a three-principle constitution",
+               parents=("tokenizer", "leaky")))
 register(Entry("reward", 1, _recipe("reward"), _load_scorer, per_profile=True,
                description="chatty's decoder with a scalar head, trained on program-labelled pairs of chatty's own answers",
                parents=("tokenizer", "chatty")))
