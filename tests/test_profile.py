@@ -70,3 +70,16 @@ def test_setup_threads(monkeypatch):
     for bad in (0, -2, 1.5, "2", True):
         with pytest.raises(ValueError, match="threads"):
             utils.setup(threads=bad, verbose=False)
+
+
+def test_every_submodule_is_reachable_as_an_attribute():
+    """``utils.<module>`` works for every module of the package, imported on first use."""
+    import pkgutil
+
+    import utils
+
+    for mod in pkgutil.iter_modules(utils.__path__):
+        if not mod.name.startswith("_"):
+            assert getattr(utils, mod.name).__name__ == f"utils.{mod.name}"
+    with pytest.raises(AttributeError, match="no attribute"):
+        utils.not_a_module

@@ -4,8 +4,9 @@ model factories, the model zoo, a training-loop helper and plotting style.
 Every algorithm the book teaches is written in its notebook; this package holds only
 what many notebooks share. ``import utils`` imports torch (for profiles and devices)
 and nothing heavier; the other submodules (``world``, ``zoo``, ``tokenizer``, ``models``,
-``pretraining``, ``sft``, ``dpo``, ``judge``, ``evaluation``, ``decoding``, ``cot``, ``rag``, ``tool_use``, ``reward``, ``safety``, ``rl``) are imported on
-first use, as ``utils.zoo`` or ``from utils.sft import ...``.
+``pretraining``, ``sft``, ``dpo``, ``judge``, ``evaluation``, ``decoding``, ``cot``, ``rag``, ``tool_use``,
+``reward``, ``safety``, ``rlhf``, ``grpo``, ``best_of_n``, ``uct``, ``games``, ``ablation``, ``memory``,
+``distributed``, ``rl``) are imported on first use, as ``utils.zoo`` or ``from utils.sft import ...``.
 """
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ __all__ = [
 ]
 
 _LAZY = {"world", "tokenizer", "models", "zoo", "pretraining", "sft", "dpo", "judge", "evaluation", "rl",
-         "decoding", "cot", "rag", "tool_use", "reward", "safety"}
+         "decoding", "cot", "rag", "tool_use", "reward", "safety", "rlhf", "grpo", "best_of_n", "uct", "games",
+         "ablation", "memory", "distributed"}
 
 
 def load(name: str, **kwargs):
