@@ -91,30 +91,16 @@ def response_ids(tokenizer, problem: Problem, text: str, close: bool = True) -> 
     return p + list(r) + ([tokenizer.convert_tokens_to_ids("<|im_end|>")] if close else []), len(p)
 
 
-@torch.no_grad()
 def sequence_logprob(model, tokenizer, problems: list[Problem], texts: list[str], batch: int = 256) -> np.ndarray:
     """Each response's log-likelihood under ``model``, ``sum_t log p(y_t | x, y_<t)`` over
-    its tokens and the closing ``<|im_end|>`` (one right-padded forward per batch)."""
-    from .reward import pad_right
+    its tokens and the closing ``<|im_end|>``: :func:`utils.reward.answer_logprob` on the
+    problems' prompts."""
+    from .reward import answer_logprob
 
     problems = _check_problems(problems)
     if not isinstance(texts, list) or len(texts) != len(problems):
         raise ValueError("texts must be a list of strings, one per problem")
-    was = model.training
-    model.eval()
-    dev = next(model.parameters()).device
-    enc = [response_ids(tokenizer, p, t) for p, t in zip(problems, texts)]
-    out = []
-    for i in range(0, len(enc), batch):
-        chunk = enc[i:i + batch]
-        ids, att = pad_right([s for s, _ in chunk], tokenizer.pad_token_id)
-        plen = torch.tensor([n for _, n in chunk])
-        resp = (torch.arange(ids.shape[1])[None] >= plen[:, None]) & att.bool()   # the response's tokens
-        logits = model(input_ids=ids.to(dev), attention_mask=att.to(dev)).logits[:, :-1].float().cpu()
-        lp = torch.log_softmax(logits, -1).gather(-1, ids[:, 1:, None]).squeeze(-1)
-        out.append((lp * resp[:, 1:]).sum(1))
-    model.train(was)
-    return torch.cat(out).numpy()
+    return answer_logprob(model, tokenizer, [prompt_of(p) for p in problems], texts, batch=batch)
 
 
 def rollout_answers(model, tokenizer, problems: list[Problem], prefixes: list[str], k: int, temperature: float = 1.0,

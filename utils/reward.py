@@ -161,8 +161,13 @@ def sample_pairs(model, tokenizer, tasks: list, samples: int = 4, max_new_tokens
 def encode_response(tokenizer, prompt: list[dict], text: str) -> list[int]:
     """The ids a policy would have produced: the prompt with the assistant header, the
     response's tokens and the closing ``<|im_end|>``."""
-    p = tokenizer.apply_chat_template(prompt, add_generation_prompt=True, tokenize=True, return_dict=True)["input_ids"]
-    return list(p) + tokenizer(text, add_special_tokens=False)["input_ids"] + [tokenizer.convert_tokens_to_ids("<|im_end|>")]
+    return _encode(tokenizer, prompt, text)[0]
+
+
+def _encode(tokenizer, prompt: list[dict], text: str) -> tuple[list[int], int]:
+    """:func:`encode_response`'s ids, and the length of the prompt part."""
+    p = list(tokenizer.apply_chat_template(prompt, add_generation_prompt=True, tokenize=True, return_dict=True)["input_ids"])
+    return p + tokenizer(text, add_special_tokens=False)["input_ids"] + [tokenizer.convert_tokens_to_ids("<|im_end|>")], len(p)
 
 
 @torch.no_grad()
@@ -179,12 +184,11 @@ def answer_logprob(model, tokenizer, prompts: list[list[dict]], texts: list[str]
     model.eval()
     dev = next(model.parameters()).device
     out = []
-    for i in range(0, len(texts), batch):
-        ps = prompts[i:i + batch]
-        starts = torch.tensor([len(tokenizer.apply_chat_template(p, add_generation_prompt=True, tokenize=True,
-                                                                return_dict=True)["input_ids"]) for p in ps])
-        ids, att = pad_right([encode_response(tokenizer, p, y) for p, y in zip(ps, texts[i:i + batch])],
-                             tokenizer.pad_token_id)
+    enc = [_encode(tokenizer, p, y) for p, y in zip(prompts, texts)]
+    for i in range(0, len(enc), batch):
+        chunk = enc[i:i + batch]
+        starts = torch.tensor([n for _, n in chunk])
+        ids, att = pad_right([e for e, _ in chunk], tokenizer.pad_token_id)
         logits = model(input_ids=ids.to(dev), attention_mask=att.to(dev)).logits[:, :-1].float().cpu()
         lp = torch.log_softmax(logits, -1).gather(-1, ids[:, 1:, None]).squeeze(-1)     # log p(token t+1 | ...)
         answer = (torch.arange(1, ids.shape[1])[None] >= starts[:, None]) & att[:, 1:].bool()
