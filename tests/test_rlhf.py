@@ -146,3 +146,13 @@ def test_response_texts_stop_at_the_mask_and_drop_the_closing_token(tok):
     assert texts[0] == tok.decode(ids) and texts[1] == tok.decode(ids + [ids[0], ids[0]])
     with pytest.raises(ValueError, match="r_mask"):
         response_texts(tok, resp, r_mask[:, :2])
+
+
+def test_ppo_config_has_every_key_and_is_a_fresh_dict():
+    from utils.rlhf import PPO_KEYS, ppo_config
+
+    for profile in ("quick", "full"):
+        cfg = ppo_config(profile)
+        assert set(PPO_KEYS) <= set(cfg)
+        cfg["iterations"] = -1
+        assert ppo_config(profile)["iterations"] > 0

@@ -77,6 +77,7 @@ def test_model_entry_cached_reloadable_and_rebuilt_when_corrupt(zoo_tmp, tiny_en
 
 
 def test_an_entry_is_rebuilt_when_a_parent_changes_version(zoo_tmp, monkeypatch):
+    monkeypatch.setattr(zoo, "_ENTRIES", dict(zoo._ENTRIES))   # the test's entries leave with it
     zoo.register(zoo.Entry("tiny", 1, _tiny_build, zoo._load_model, per_profile=True,
                            description="test entry"), replace=True)
     zoo.register(zoo.Entry("child", 1, _tiny_build, zoo._load_model, per_profile=True,
@@ -174,3 +175,18 @@ def test_builds_run_on_the_default_threads_whatever_the_caller_set(zoo_tmp, monk
     finally:
         torch.set_num_threads(before)
         zoo._ENTRIES.pop("threads", None)
+
+
+def test_family_lists_every_entry_with_registered_parents_and_no_cycle():
+    fam = zoo.family()
+    assert set(fam) == set(zoo.known()) and {"rlhf", "reward", "sft", "base"} <= set(fam)
+    assert fam["rlhf"]["parents"] == ["tokenizer", "chatty", "reward"]
+
+    def chain(name, seen=()):
+        assert name not in seen, f"cycle through {name}"
+        for p in fam[name]["parents"]:
+            assert p in fam
+            chain(p, seen + (name,))
+
+    for name in fam:
+        chain(name)

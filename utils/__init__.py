@@ -31,7 +31,7 @@ __all__ = [
 
 _LAZY = {"world", "tokenizer", "models", "zoo", "pretraining", "sft", "dpo", "judge", "evaluation", "rl",
          "decoding", "cot", "rag", "tool_use", "reward", "safety", "rlhf", "grpo", "best_of_n", "uct", "games",
-         "ablation", "memory", "distributed"}
+         "ablation", "memory", "distributed", "benchmark"}
 
 
 def load(name: str, **kwargs):

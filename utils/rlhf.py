@@ -258,3 +258,46 @@ def train_ppo_rlhf(roles, tokenizer, tasks: list, cfg: dict, seed: int, desc: st
         log["value loss"].append(np.mean(v_losses)); log["clip fraction"].append(np.mean(clipped))
     roles.train(False)
     return {k: np.array(v) for k, v in log.items()}
+
+
+# ----------------------------------------------------------------------------- the zoo's `rlhf` entry
+
+#: ``03-ppo-rlhf``'s run (its knobs, seed 0), kept by the zoo as ``rlhf``: ``chatty`` trained by
+#: PPO-RLHF against the zoo's ``reward`` with a KL penalty to ``chatty``. 03-ppo-rlhf asserts that
+#: its knobs are these.
+PPO = {
+    "quick": dict(iterations=20, n_prompts=8, per_prompt=4, max_new_tokens=48, beta=0.1, lr=3e-5, vf_lr=1e-3,
+                  gamma=1.0, lam=0.95, epochs=2, n_minibatches=2, clip=0.2, vf_clip=0.2, vf_coef=0.5,
+                  max_grad_norm=1.0),
+    "full": dict(iterations=200, n_prompts=32, per_prompt=4, max_new_tokens=48, beta=0.1, lr=3e-5, vf_lr=1e-3,
+                 gamma=1.0, lam=0.95, epochs=2, n_minibatches=2, clip=0.2, vf_clip=0.2, vf_coef=0.5,
+                 max_grad_norm=1.0),
+}
+
+
+def ppo_config(profile: str | None = None) -> dict:
+    """PPO-RLHF's knobs for ``profile`` (a fresh dict)."""
+    from .profile import by_profile
+
+    return dict(by_profile(**PPO, profile=profile))
+
+
+def build_zoo_entry(folder, profile: str) -> None:
+    """The zoo's ``rlhf`` entry: ``chatty`` (policy and frozen reference), a value model from its
+    decoder and the zoo's ``reward`` model, trained by :func:`train_ppo_rlhf` on the ``rl`` prompts
+    with :func:`ppo_config` and seed 0; the policy is saved with the per-iteration log."""
+    from . import zoo
+    from .profile import get_device
+    from .reward import rlhf_tasks
+
+    device = get_device()
+    tok = zoo.load("tokenizer")
+    reference = zoo.load("chatty", profile=profile).to(device).eval().requires_grad_(False)
+    reward_model = zoo.load("reward", profile=profile).to(device).eval().requires_grad_(False)
+    cfg = ppo_config(profile)
+    torch.manual_seed(0)
+    policy = copy.deepcopy(reference).requires_grad_(True)
+    value_model = ValueModel(reference).to(device).requires_grad_(True)
+    log = train_ppo_rlhf(FourModels(policy, value_model, reference, reward_model), tok, rlhf_tasks(profile)["rl"],
+                         cfg, seed=0)
+    zoo.save_model(folder, policy.eval(), tok, {**{k: v.tolist() for k, v in log.items()}, "config": cfg})

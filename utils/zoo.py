@@ -64,6 +64,14 @@ def known() -> list[str]:
     return sorted(_ENTRIES)
 
 
+def family() -> dict[str, dict]:
+    """Every registered entry, built or not: ``{name: {"version", "description", "parents",
+    "per_profile"}}``, parents in the order the recipe names them (read a built entry's
+    manifest with :func:`info` for the versions it was actually built from)."""
+    return {name: {"version": e.version, "description": e.description, "parents": list(e.parents),
+                   "per_profile": e.per_profile} for name, e in sorted(_ENTRIES.items())}
+
+
 def zoo_dir() -> Path:
     root = os.environ.get(ZOO_ENV)
     path = Path(root).expanduser() if root else Path.home() / ".cache" / "llm-algorithms-book" / "zoo"
@@ -340,3 +348,6 @@ register(Entry("critic", 1, _recipe("safety", "build_critic_entry"), _load_model
 register(Entry("reward", 1, _recipe("reward"), _load_scorer, per_profile=True,
                description="chatty's decoder with a scalar head, trained on program-labelled pairs of chatty's own answers",
                parents=("tokenizer", "chatty")))
+register(Entry("rlhf", 1, _recipe("rlhf"), _load_model, per_profile=True,
+               description="chatty trained by PPO-RLHF against the reward model, with a KL penalty to chatty",
+               parents=("tokenizer", "chatty", "reward")))
