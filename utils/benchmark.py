@@ -73,20 +73,17 @@ def continuation_logprobs(model, tokenizer, contexts: list[str], continuations: 
     if not isinstance(contexts, list) or not isinstance(continuations, list) or len(contexts) != len(continuations) \
             or not contexts:
         raise ValueError("contexts and continuations must be non-empty lists of the same length")
+    from .reward import pad_right
+
     batch = check_int("batch", batch, low=1)
     device = next(model.parameters()).device
     pairs = [(tokenizer(c)["input_ids"], tokenizer(x)["input_ids"]) for c, x in zip(contexts, continuations)]
     out_sum, out_len = [], []
     for start in range(0, len(pairs), batch):
         chunk = pairs[start:start + batch]
-        width = max(len(a) + len(b) for a, b in chunk)
-        ids = torch.full((len(chunk), width), tokenizer.pad_token_id)
-        mask = torch.zeros((len(chunk), width), dtype=torch.long)
-        cont = torch.zeros((len(chunk), width), dtype=torch.bool)
-        for r, (a, b) in enumerate(chunk):
-            ids[r, :len(a) + len(b)] = torch.tensor(a + b)
-            mask[r, :len(a) + len(b)] = 1
-            cont[r, len(a):len(a) + len(b)] = True
+        ids, mask = pad_right([a + b for a, b in chunk], tokenizer.pad_token_id)
+        starts = torch.tensor([len(a) for a, _ in chunk])
+        cont = (torch.arange(ids.shape[1])[None] >= starts[:, None]) & mask.bool()   # the continuation's tokens
         logp = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits[:, :-1].float().log_softmax(-1).cpu()
         token_lp = logp.gather(-1, ids[:, 1:, None])[..., 0] * cont[:, 1:]      # position t predicts token t+1
         out_sum += token_lp.sum(1).tolist()
@@ -97,14 +94,14 @@ def continuation_logprobs(model, tokenizer, contexts: list[str], continuations: 
 @torch.no_grad()
 def letter_choice(model, tokenizer, prompts: list[str], letters: str, batch: int = 64) -> np.ndarray:
     """The option letter (its index) with the highest next-token probability after each prompt."""
+    from .reward import pad_right
+
     device = next(model.parameters()).device
     letter_ids = [tokenizer(" " + L)["input_ids"][0] for L in letters]
     choice = []
     for start in range(0, len(prompts), batch):
         enc = [tokenizer(p)["input_ids"] for p in prompts[start:start + batch]]
-        width = max(map(len, enc))
-        ids = torch.tensor([e + [tokenizer.pad_token_id] * (width - len(e)) for e in enc])
-        mask = (torch.arange(width)[None] < torch.tensor([len(e) for e in enc])[:, None]).long()
+        ids, mask = pad_right(enc, tokenizer.pad_token_id)
         logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.cpu()
         last = logits[torch.arange(len(enc)), torch.tensor([len(e) - 1 for e in enc])]
         choice += last[:, letter_ids].argmax(-1).tolist()

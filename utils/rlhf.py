@@ -265,14 +265,10 @@ def train_ppo_rlhf(roles, tokenizer, tasks: list, cfg: dict, seed: int, desc: st
 #: ``03-ppo-rlhf``'s run (its knobs, seed 0), kept by the zoo as ``rlhf``: ``chatty`` trained by
 #: PPO-RLHF against the zoo's ``reward`` with a KL penalty to ``chatty``. 03-ppo-rlhf asserts that
 #: its knobs are these.
-PPO = {
-    "quick": dict(iterations=20, n_prompts=8, per_prompt=4, max_new_tokens=48, beta=0.1, lr=3e-5, vf_lr=1e-3,
-                  gamma=1.0, lam=0.95, epochs=2, n_minibatches=2, clip=0.2, vf_clip=0.2, vf_coef=0.5,
-                  max_grad_norm=1.0),
-    "full": dict(iterations=200, n_prompts=32, per_prompt=4, max_new_tokens=48, beta=0.1, lr=3e-5, vf_lr=1e-3,
-                 gamma=1.0, lam=0.95, epochs=2, n_minibatches=2, clip=0.2, vf_clip=0.2, vf_coef=0.5,
-                 max_grad_norm=1.0),
-}
+_PPO_SHARED = dict(per_prompt=4, max_new_tokens=48, beta=0.1, lr=3e-5, vf_lr=1e-3, gamma=1.0, lam=0.95, epochs=2,
+                   n_minibatches=2, clip=0.2, vf_clip=0.2, vf_coef=0.5, max_grad_norm=1.0)
+PPO = {"quick": {**_PPO_SHARED, "iterations": 20, "n_prompts": 8},        # the profiles differ only in the run's size
+       "full": {**_PPO_SHARED, "iterations": 200, "n_prompts": 32}}
 
 
 def ppo_config(profile: str | None = None) -> dict:
