@@ -59,7 +59,7 @@ zoo: $(STAMP)
 	BOOK_PROFILE=quick $(PY) tools/build_zoo.py
 
 notebooks: zoo
-	BOOK_PROFILE=quick $(PY) tools/test_notebooks.py chapters --jobs $(JOBS)
+	BOOK_PROFILE=quick $(PY) tools/test_notebooks.py chapters --jobs $(JOBS) --times _build/notebook-times.json
 
 site-strict: $(STAMP)
 	$(PY) tools/build_site.py --strict

@@ -4,6 +4,7 @@ there, and print each notebook's wall time against the budget.
 
     python tools/test_notebooks.py chapters [--budget 180] [--executed _build/executed]
     python tools/test_notebooks.py chapters/06-policy-optimisation --seeds 0-4
+    python tools/test_notebooks.py chapters --jobs 2 --times _build/notebook-times.json
 
 The executed notebooks (outputs included) are written under ``--executed``; the
 strict site build renders those, so the site shows what this run computed. A cell that
@@ -13,12 +14,16 @@ calls ``plt.show()`` or the book's explorer must come out with an image.
 range such as ``0-4``), to set thresholds that hold for any seed; the first seed's executed
 notebooks go to ``--executed``, the others' to ``<executed>-seed<N>`` beside it.
 
+``--times`` writes each notebook's seconds to a JSON file, from which
+``tools/running_times.py`` writes the "Running time" paragraph every notebook opens with.
+
 Fails if a notebook fails, if pytest collects nothing from one (exit code 5), if a
 drawing cell has no image, or if no notebook is found at all.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -49,7 +54,8 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
-def run_one(nb: Path, seed: int | None, executed: Path | None, threads: int | None = None):
+def run_one(nb: Path, seed: int | None, executed: Path | None, threads: int | None = None,
+            cell_timeout: int = 600):
     """Run one notebook under nbval; return the finished process and each code cell's seconds."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])))
     env.pop("MPLBACKEND", None)           # kernels draw inline; utils.setup also insists
@@ -60,7 +66,7 @@ def run_one(nb: Path, seed: int | None, executed: Path | None, threads: int | No
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "cells.xml"
         cmd = [sys.executable, "-m", "pytest", "-q", "--nbval-lax", "-p", "no:cacheprovider", "-p", "nbval_keep",
-               "--nbval-cell-timeout=600", f"--junitxml={report}", str(nb)]
+               f"--nbval-cell-timeout={cell_timeout}", f"--junitxml={report}", str(nb)]
         if executed is not None:
             cmd[-1:-1] = ["--executed-dir", str(executed)]
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
@@ -82,10 +88,13 @@ def where_the_time_went(cells: list[float]) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("folders", nargs="+", help="folders of notebooks, or notebook files")
-    ap.add_argument("--budget", type=float, default=180.0, help="seconds allowed per notebook")
+    ap.add_argument("--budget", type=float, default=180.0,
+                    help="seconds allowed per notebook (a cell may run for this long, and for at least 600 s)")
     ap.add_argument("--executed", default=str(ROOT / "_build" / "executed"),
                     help="folder for the executed notebooks ('' keeps none and skips the figure check)")
     ap.add_argument("--seeds", type=parse_seeds, default=None, help="run under these BOOK_SEEDs, e.g. 0-4")
+    ap.add_argument("--times", default="",
+                    help="write each notebook's seconds (first seed) to this JSON file, for tools/running_times.py")
     ap.add_argument("--jobs", type=int, default=1,
                     help="notebooks run side by side, each with cores/jobs threads (default 1: one at a time)")
     args = ap.parse_args()
@@ -106,7 +115,7 @@ def main() -> int:
         nb, k, seed = job
         keep = executed if k == 0 or executed is None else executed.parent / f"{executed.name}-seed{seed}"
         start = time.perf_counter()                                          # other seeds: kept apart
-        proc, cells = run_one(nb, seed, keep, threads)
+        proc, cells = run_one(nb, seed, keep, threads, max(600, int(args.budget)))
         return job, keep, proc, cells, time.perf_counter() - start
 
     rows, failed = [], []
@@ -149,6 +158,12 @@ def main() -> int:
         figs = sum(drawing_cells(nbformat.read(str(executed / Path(n)), as_version=4))
                    for n in {r[0] for r in rows if r[3].startswith("ok")} if (executed / Path(n)).exists())
         print(f"executed notebooks in {executed} ({figs} drawing cells, each with its image)")
+    if args.times:
+        first = {name: round(seconds, 1) for name, label, seconds, status, _, _ in rows
+                 if status.startswith("ok") and label in ("", f"seed {seeds[0]}")}
+        Path(args.times).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.times).write_text(json.dumps(first, indent=1, sort_keys=True) + "\n")
+        print(f"times of {len(first)} notebooks written to {args.times}")
     if failed:
         print(f"error: {len(failed)} notebook run(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -3,7 +3,9 @@
 The profile is chosen by the environment variable ``BOOK_PROFILE``:
 
 * ``quick`` -- small models and short runs that finish on a 2-core CPU (what CI runs);
-* ``full``  -- larger models and longer runs, meant for a CUDA GPU.
+* ``full``  -- larger models and longer runs, meant for a CUDA GPU. The pages that compute
+  on the CPU only (reinforcement learning, tree search) keep their ``full`` budgets within
+  minutes on two CPU cores, since a GPU runtime runs them on its CPU.
 
 Without the variable the profile is ``full`` when CUDA is available, else ``quick``.
 """
