@@ -84,3 +84,35 @@ def test_no_python_domain_roles(path):
         if cell["cell_type"] == "markdown":
             found = re.findall(r"\{(?:py:)?(?:mod|func|class|meth|attr|obj)\}`[^`]*`", "".join(cell["source"]))
             assert not found, f"{path.name}: Python-domain roles without a target: {found}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_running_time_is_stated_from_a_measurement(path):
+    """Every page opens by saying how long it runs, rendered by tools/running_times.py from the
+    seconds a run measured (kept in the metadata), so the sentence cannot drift from them."""
+    import sys
+    sys.path.insert(0, str(ROOT / "tools"))
+    from running_times import MARK, paragraph
+
+    nb = json.loads(path.read_text())
+    time = nb["metadata"].get("book", {}).get("time")
+    assert time and isinstance(time.get("quick_s"), int), "no measured quick time: run tools/running_times.py"
+    intro = "".join(nb["cells"][0]["source"])
+    assert intro.count(MARK) == 1 and intro.rstrip().endswith(paragraph(time)), \
+        "the intro's running-time paragraph differs from its metadata: run tools/running_times.py"
+
+
+def test_running_time_wording():
+    import sys
+    sys.path.insert(0, str(ROOT / "tools"))
+    from running_times import minutes, paragraph
+
+    assert [minutes(s) for s in (0, 59, 60, 89, 91, 3599, 3600, 4200)] == [
+        "under a minute", "under a minute", "about 1 min", "about 1 min", "about 2 min", "about 1 h 00 min",
+        "about 1 h 00 min", "about 1 h 10 min"]
+    cpu = paragraph({"quick_s": 70, "full_s": 500, "cpu_only": True})
+    assert "About 1 min in the `quick` profile and about 8 min in `full`" in cpu and "CPU only" in cpu
+    gpu = paragraph({"quick_s": 70})
+    assert "meant for a GPU" in gpu and "in `full`" not in gpu
+    with pytest.raises(ValueError, match="quick_s"):
+        paragraph({"full_s": 10})

@@ -1,8 +1,8 @@
 """Each notebook states how long it runs: a "Running time" paragraph at the end of its
 first cell, written from times that were measured, never typed by hand.
 
-    python tools/test_notebooks.py chapters --jobs 2 --times quick.json           # quick, what CI runs
-    BOOK_PROFILE=full python tools/test_notebooks.py chapters/05-rl-basics --times full.json
+    python tools/test_notebooks.py chapters --jobs 2 --times quick.json      # quick, as make test runs it
+    BOOK_PROFILE=full python tools/test_notebooks.py chapters/05-rl-basics --jobs 2 --budget 900 --times full.json
     python tools/running_times.py --quick quick.json [--full full.json]
 
 The measured seconds go into the notebook's metadata (``book.time``), and the paragraph is
@@ -42,12 +42,12 @@ def paragraph(time: dict) -> str:
         raise ValueError("book.time has no quick_s: run the notebook in the quick profile first")
     text = f"{MARK} {minutes(quick)[0].upper()}{minutes(quick)[1:]} in the `quick` profile"
     if cpu_only and full is not None:
-        return (text + f" and {minutes(full)} in `full`, measured on two CPU cores. This page computes "
-                "on the CPU only, so a GPU runtime (Colab's too) takes as long.")
+        return (text + f" and {minutes(full)} in `full`, measured on two CPU cores running two pages at a "
+                "time. This page computes on the CPU only, so a GPU runtime (Colab's too) takes about as long.")
     if full is not None:
         return text + f" (two CPU cores) and {minutes(full)} in `full` on one GPU ({time.get('full_on', 'GPU')})."
-    return (text + ", measured on two CPU cores. The `full` profile trains larger models and is meant "
-            "for a GPU; its first run also builds the full-size models of the zoo.")
+    return (text + ", measured on two CPU cores running two pages at a time. The `full` profile (larger "
+            "models, longer runs) is meant for a GPU.")
 
 
 def write(nb_path: Path, time: dict) -> bool:
