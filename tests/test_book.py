@@ -1,12 +1,16 @@
 """The book's conventions, checked on every notebook and on the site configuration."""
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from running_times import MARK, minutes, paragraph  # noqa: E402
+
 NOTEBOOKS = sorted(p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPO_URL = CONFIG["repository"]["url"]
@@ -90,10 +94,6 @@ def test_no_python_domain_roles(path):
 def test_running_time_is_stated_from_a_measurement(path):
     """Every page opens by saying how long it runs, rendered by tools/running_times.py from the
     seconds a run measured (kept in the metadata), so the sentence cannot drift from them."""
-    import sys
-    sys.path.insert(0, str(ROOT / "tools"))
-    from running_times import MARK, paragraph
-
     nb = json.loads(path.read_text())
     time = nb["metadata"].get("book", {}).get("time")
     assert time and isinstance(time.get("quick_s"), int), "no measured quick time: run tools/running_times.py"
@@ -103,10 +103,6 @@ def test_running_time_is_stated_from_a_measurement(path):
 
 
 def test_running_time_wording():
-    import sys
-    sys.path.insert(0, str(ROOT / "tools"))
-    from running_times import minutes, paragraph
-
     assert [minutes(s) for s in (0, 59, 60, 89, 91, 3599, 3600, 4200)] == [
         "under a minute", "under a minute", "about 1 min", "about 1 min", "about 2 min", "about 1 h 00 min",
         "about 1 h 00 min", "about 1 h 10 min"]

@@ -40,7 +40,8 @@ def paragraph(time: dict) -> str:
     quick, full, cpu_only = time.get("quick_s"), time.get("full_s"), bool(time.get("cpu_only"))
     if quick is None:
         raise ValueError("book.time has no quick_s: run the notebook in the quick profile first")
-    text = f"{MARK} {minutes(quick)[0].upper()}{minutes(quick)[1:]} in the `quick` profile"
+    said = minutes(quick)
+    text = f"{MARK} {said[0].upper()}{said[1:]} in the `quick` profile"
     if cpu_only and full is not None:
         return (text + f" and {minutes(full)} in `full`, measured on two CPU cores running two pages at a "
                 "time. This page computes on the CPU only, so a GPU runtime (Colab's too) takes about as long.")
